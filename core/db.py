@@ -1,0 +1,147 @@
+"""Storage: the SQLAlchemy engine, sessions, the UTC datetime type and Alembic migrations.
+
+One ``Database`` per runtime; features open one session per command or job with
+``db.session()``. Schema changes are Alembic revisions: the core's own plus one branch per
+feature plugin (returned by the ``dutybot_migrations`` hook), all upgraded to ``heads``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+CORE_MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every dutybot table; named constraints keep SQLite batch migrations sane."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC on every database.
+
+    SQLite silently drops offsets from ``DateTime(timezone=True)``, so values are normalised to
+    UTC on the way in and marked UTC on the way out; naive values are refused to catch bugs early.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Database:
+    """The engine and session factory of one runtime, plus its migrations."""
+
+    def __init__(self, url: str | URL, migration_dirs: Iterable[str | Path] = ()) -> None:
+        self.url = make_url(url)
+        self.migration_dirs = [str(CORE_MIGRATIONS / "versions"), *map(str, migration_dirs)]
+        self.engine = _make_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password masked: safe for logs and chat."""
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any exception."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def upgrade(self) -> None:
+        """Apply every pending Alembic revision of the core and of the loaded plugins."""
+        from alembic import command
+
+        if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:"):
+            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        with self.engine.connect() as connection:
+            config = self.alembic_config(connection)
+            command.upgrade(config, "heads")
+            connection.commit()
+
+    def alembic_config(self, connection: Any = None) -> Any:
+        """An Alembic config whose version locations are the core's plus the plugins'."""
+        import os
+
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(CORE_MIGRATIONS))
+        config.set_main_option("version_path_separator", "os")
+        config.set_main_option("path_separator", "os")
+        config.set_main_option("version_locations", os.pathsep.join(self.migration_dirs))
+        config.attributes["connection"] = connection
+        return config
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _make_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        return _make_sqlite_engine(url)
+    return create_engine(url, pool_pre_ping=True, future=True)
+
+
+def _make_sqlite_engine(url: URL) -> Engine:
+    """SQLite with WAL, foreign keys and a busy timeout, and transactions begun explicitly.
+
+    pysqlite's own transaction handling defers BEGIN and breaks savepoints, so the driver is put
+    in autocommit mode and SQLAlchemy emits BEGIN itself (the recipe from SQLAlchemy's docs).
+    """
+    engine = create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+

@@ -1,0 +1,186 @@
+"""The contract of the framework: every hook a dutybot plugin may implement.
+
+Built-in features implement these exactly as a pip-installed plugin would. Each hook has a
+one-line docstring here and a section with an example in docs/plugins.md (a test enforces it).
+Arguments are passed by name, so an implementation may accept any subset of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from core import PROJECT
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from pydantic import BaseModel
+
+    from core.chat import InboundMessage
+    from core.commands import Command
+    from core.receiver import Route
+    from core.runtime import Runtime
+    from core.scheduler import Job
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+
+# --- framework --------------------------------------------------------------------------------
+
+
+@hookspec
+def dutybot_process_sections() -> dict[str, type[BaseModel]]:
+    """Declare the process-file sections this plugin reads, as pydantic models keyed by section."""
+
+
+@hookspec
+def dutybot_migrations() -> list[str]:
+    """Return directories of Alembic revisions for this plugin's own tables."""
+
+
+@hookspec
+def dutybot_startup(runtime: Runtime) -> None:
+    """Called once when the runtime has started its services (database, scheduler, receiver)."""
+
+
+@hookspec
+def dutybot_shutdown(runtime: Runtime) -> None:
+    """Called once when the runtime stops, before its services are closed."""
+
+
+@hookspec
+def dutybot_commands() -> list[Command]:
+    """Contribute chat commands; the Errbot bridge exposes them grouped by feature."""
+
+
+@hookspec
+def dutybot_chat_message(runtime: Runtime, message: InboundMessage) -> str | None:
+    """Handle a channel message that is not a command; a returned string is replied in its thread."""
+
+
+@hookspec
+def dutybot_scheduled_jobs(runtime: Runtime) -> list[Job]:
+    """Contribute scheduled jobs (cron-like, in the team's timezone, run once per fire time)."""
+
+
+@hookspec
+def dutybot_webhook_routes(runtime: Runtime) -> list[Route]:
+    """Contribute HTTP routes to the runtime's webhook receiver."""
+
+
+@hookspec
+def dutybot_status(runtime: Runtime) -> list[str]:
+    """Contribute lines to ``!dutybot status`` about this plugin's health."""
+
+
+# --- the support day --------------------------------------------------------------------------
+
+
+@hookspec
+def dutybot_checklist_items(runtime: Runtime, day: date) -> list[str]:
+    """Contribute lines to the 09:00 start-of-day checklist for the given local date."""
+
+
+@hookspec
+def dutybot_handover_items(runtime: Runtime, day: date) -> list[str]:
+    """Contribute lines to the 18:00 handover to the on-call engineer for the given local date."""
+
+
+# --- rota -------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def dutybot_role_holders(runtime: Runtime, role: str, at: datetime) -> list[str] | None:
+    """Answer who holds a role (e.g. ``support``, ``oncall.primary``) at an instant, as person ids."""
+
+
+@hookspec
+def dutybot_person_roles(runtime: Runtime, person: str) -> list[str]:
+    """Describe the rotas and roles a person belongs to, for ``!whoami``."""
+
+
+# --- triage (support requests) ----------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def dutybot_classify_request(runtime: Runtime, text: str) -> dict[str, Any] | None:
+    """Suggest a priority and category for a support request from its text."""
+
+
+@hookspec
+def dutybot_request_created(runtime: Runtime, request: Any) -> None:
+    """A support request was opened."""
+
+
+@hookspec
+def dutybot_request_updated(runtime: Runtime, request: Any, change: str) -> None:
+    """A support request changed state, priority or assignee."""
+
+
+# --- alarms -----------------------------------------------------------------------------------
+
+
+@hookspec
+def dutybot_alert_sources() -> dict[str, Any]:
+    """Contribute alert sources: a name mapped to a parser of webhook payloads into alerts."""
+
+
+@hookspec(firstresult=True)
+def dutybot_alert_priority(runtime: Runtime, labels: dict[str, str]) -> str | None:
+    """Override the priority a routed alert gets from its labels."""
+
+
+@hookspec
+def dutybot_alert_received(runtime: Runtime, group: Any) -> None:
+    """An alert group was created or changed (firing, repeated, resolved)."""
+
+
+# --- on-call and paging -----------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def dutybot_page(runtime: Runtime, target: str, message: str, dedup_key: str | None) -> Any:
+    """Ask the pager to page a person or role; returns the page created (or the existing one)."""
+
+
+@hookspec
+def dutybot_page_acknowledged(runtime: Runtime, page: Any, by: str) -> None:
+    """A page was acknowledged."""
+
+
+# --- incidents and postmortems ----------------------------------------------------------------
+
+
+@hookspec
+def dutybot_incident_declared(runtime: Runtime, incident: Any) -> None:
+    """An incident was declared."""
+
+
+@hookspec
+def dutybot_incident_updated(runtime: Runtime, incident: Any, change: str) -> None:
+    """An incident's roles, priority or timeline changed, or an update was posted."""
+
+
+@hookspec
+def dutybot_incident_resolved(runtime: Runtime, incident: Any) -> None:
+    """An incident was declared resolved."""
+
+
+@hookspec(firstresult=True)
+def dutybot_postmortem_template(runtime: Runtime, incident: Any) -> str | None:
+    """Render a postmortem draft for an incident; the first plugin to answer wins."""
+
+
+@hookspec
+def dutybot_postmortem_published(runtime: Runtime, postmortem: Any, markdown: str) -> None:
+    """A postmortem was published to the incident log."""
+
+
+# --- metrics ----------------------------------------------------------------------------------
+
+
+@hookspec
+def dutybot_metrics(runtime: Runtime, start: datetime, end: datetime) -> dict[str, Any]:
+    """Contribute this feature's figures for the period [start, end)."""

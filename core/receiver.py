@@ -1,0 +1,168 @@
+"""The HTTP receiver: webhook routes contributed by plugins, served by a small WSGI app.
+
+It runs in the runtime, not in Errbot, so alerts are received while chat is down. Every answer is
+JSON; every failure is a 4xx/5xx with a ``reason`` and never a traceback. Routes that name a
+credential set require it (bearer token or HTTP basic, compared in constant time); a route whose
+credentials are not configured refuses everything rather than running open.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+
+
+class HttpError(Exception):
+    """Raised by a route handler to answer with ``status`` and a JSON ``reason``."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a webhook source must send: a bearer token, or a basic-auth user and password."""
+
+    token: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+    def __repr__(self) -> str:
+        kind = "bearer" if self.token else "basic"
+        return f"Credential({kind}, secret hidden)"
+
+    def matches(self, header: str) -> bool:
+        scheme, _, value = header.partition(" ")
+        if self.token is not None and scheme.lower() == "bearer":
+            return hmac.compare_digest(value.strip().encode(), self.token.encode())
+        if self.username is not None and scheme.lower() == "basic":
+            try:
+                user, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return False
+            user_ok = hmac.compare_digest(user.encode(), self.username.encode())
+            password_ok = hmac.compare_digest(password.encode(), (self.password or "").encode())
+            return user_ok and password_ok
+        return False
+
+
+Handler = Callable[[Request, Mapping[str, Any]], tuple[int, Any] | Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A webhook route: ``handler(request, path_args)`` returns (status, JSON body) or a Response.
+
+    ``auth`` names the credential set to require (configured by environment, see
+    docs/configuration.md); None means the route is public (health checks, calendar feeds that
+    carry their own token).
+    """
+
+    method: str
+    path: str
+    handler: Handler
+    auth: str | None = None
+
+
+class Receiver:
+    """A WSGI app over the contributed routes, optionally served on a real port in a thread."""
+
+    def __init__(self, routes: list[Route], credentials: Mapping[str, Credential], max_body: int = MAX_BODY) -> None:
+        self._routes = {f"{r.method} {r.path}": r for r in routes}
+        self._map = Map([Rule(r.path, endpoint=key, methods=[r.method]) for key, r in self._routes.items()])
+        self._credentials = dict(credentials)
+        self._max_body = max_body
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def routes(self) -> list[Route]:
+        return list(self._routes.values())
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        request.max_content_length = self._max_body
+        return self._dispatch(request)(environ, start_response)
+
+    def _dispatch(self, request: Request) -> Response:
+        try:
+            key, args = self._map.bind_to_environ(request.environ).match()
+            route = self._routes[key]
+            self._authenticate(route, request)
+            if (request.content_length or 0) > self._max_body:
+                raise HttpError(413, f"body larger than {self._max_body} bytes")
+            result = route.handler(request, args)
+        except HttpError as exc:
+            return _json(exc.status, {"reason": exc.reason}, _auth_header(exc.status))
+        except NotFound:
+            return _json(404, {"reason": f"no route for {request.method} {request.path}"})
+        except MethodNotAllowed as exc:
+            return _json(405, {"reason": f"{request.method} not allowed; use {', '.join(exc.valid_methods or [])}"})
+        except HTTPException as exc:
+            status = exc.code or 400
+            reason = "body larger than the limit" if status == 413 else (exc.description or exc.name)
+            return _json(status, {"reason": reason})
+        except Exception:
+            log.exception("webhook %s %s failed", request.method, request.path)
+            return _json(500, {"reason": "internal error; see the bot's log"})
+        if isinstance(result, Response):
+            return result
+        status, body = result
+        return _json(status, body)
+
+    def _authenticate(self, route: Route, request: Request) -> None:
+        if route.auth is None:
+            return
+        credential = self._credentials.get(route.auth)
+        if credential is None:
+            raise HttpError(401, f"no credentials are configured for source '{route.auth}'; refusing")
+        if not credential.matches(request.headers.get("Authorization", "")):
+            raise HttpError(401, "missing or wrong credentials")
+
+    def start(self, host: str, port: int) -> None:
+        """Serve on host:port in a daemon thread (port 0 picks a free one; see ``port``)."""
+        self._server = make_server(host, port, self, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="dutybot-http", daemon=True)
+        self._thread.start()
+        log.info("webhook receiver listening on %s:%s", host, self.port)
+
+    @property
+    def port(self) -> int | None:
+        return self._server.server_port if self._server else None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+
+def _auth_header(status: int) -> dict[str, str]:
+    return {"WWW-Authenticate": 'Bearer realm="dutybot"'} if status == 401 else {}
+
+
+def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json", headers=dict(headers or {}))

@@ -1,0 +1,1 @@
+"""The support rota: who is on support when, generated from the process file."""
