@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Sink = Callable[[str, str, str | None], None]
-"""Delivers ``text`` to a channel or person ``address``, in the thread ``thread_ref`` if any."""
+Sink = Callable[[str, str, str | None], str | None]
+"""Delivers ``text`` to a channel or person ``address``, in the thread of the backend message
+``parent_ref`` if given; returns the backend's id of the sent message where it has one."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ class ChatOutbox:
     ) -> bool:
         """Queue a post and, without a caller's session, deliver it now; False if ``key`` was used.
 
+        ``thread_ref`` is the key of an earlier post: this one is replied in its thread where the
+        backend has threads (and posted plainly where it has not).
+
         With ``session`` the post commits with the caller's own changes and goes out on the next
         ``flush()`` (the runtime flushes after every command and job).
         """
@@ -100,6 +104,12 @@ class ChatOutbox:
             log.info("post %r already made; not posting again", key)
             return False
         return True
+
+    def _parent_ref(self, key: str | None) -> str | None:
+        if key is None:
+            return None
+        with self._db.session() as session:
+            return session.scalar(select(ChatPost.ref).where(ChatPost.key == key))
 
     def attach(self, sink: Sink) -> int:
         """Connect a chat backend and deliver what waited; returns how many posts went out."""
@@ -131,11 +141,12 @@ class ChatOutbox:
                 ).all()
             for post in posts:
                 try:
-                    sink(post.address, post.text, post.thread_ref)
+                    ref = sink(post.address, post.text, self._parent_ref(post.thread_ref))
                 except Exception:
                     log.exception("chat delivery of post %s failed; it stays queued", post.id)
                     break
                 with self._db.session() as session:
-                    session.get(ChatPost, post.id).delivered_at = self._clock.now()
+                    row = session.get(ChatPost, post.id)
+                    row.delivered_at, row.ref = self._clock.now(), ref
                 sent += 1
         return sent

@@ -15,6 +15,8 @@ class ChatPost(Base):
 
     Posts are written first and delivered when a chat connection is attached, so nothing is lost
     while chat is down. ``key`` makes a post idempotent: a job that re-runs cannot post twice.
+    ``thread_ref`` is the key of an earlier post to reply under; ``ref`` is the backend's id of
+    the delivered message (a Slack ``ts``), which is what a threaded reply needs.
     """
 
     __tablename__ = "chat_posts"
@@ -25,6 +27,7 @@ class ChatPost(Base):
     address: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     thread_ref: Mapped[str | None] = mapped_column(String(200))
+    ref: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 

@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -74,13 +75,14 @@ class Team(StrictModel):
     name: str = "My team"
     timezone: str = "Europe/London"
 
-    @model_validator(mode="after")
-    def _zone_exists(self) -> Team:
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
         try:
-            ZoneInfo(self.timezone)
+            ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {self.timezone!r}") from exc
-        return self
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
 
 
 class Holidays(StrictModel):
@@ -141,19 +143,26 @@ class CoreProcess(StrictModel):
     acl: dict[str, list[str]] = Field(default_factory=dict)
     plugins: Plugins = Field(default_factory=Plugins)
 
-    @model_validator(mode="after")
-    def _acl_names_resolve(self, info: ValidationInfo) -> CoreProcess:
+    @field_validator("groups")
+    @classmethod
+    def _group_names_free(cls, value: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
         people = (info.context or {}).get("people", set())
-        for group in self.groups:
+        for group in value:
             if group in people or group == EVERYONE:
                 raise ValueError(f"group {group!r} has the name of a person or of {EVERYONE!r}")
-        for permission, names in self.acl.items():
+        return value
+
+    @field_validator("acl")
+    @classmethod
+    def _acl_names_resolve(cls, value: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+        if "groups" not in info.data:  # the groups are wrong: that error says enough
+            return value
+        people = (info.context or {}).get("people", set())
+        for permission, names in value.items():
             for name in names:
-                if name != EVERYONE and name not in self.groups and name not in people:
-                    raise ValueError(
-                        f"acl.{permission}: {name!r} is neither a person, a group nor {EVERYONE!r}"
-                    )
-        return self
+                if name != EVERYONE and name not in info.data["groups"] and name not in people:
+                    raise ValueError(f"{permission}: {name!r} is neither a person, a group nor {EVERYONE!r}")
+        return value
 
 
 CORE_KEYS = frozenset(CoreProcess.model_fields) | {"people"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core import hookimpl
 from sqlalchemy import select
 
+from core import hookimpl
 from core.commands import Command, CommandContext, Permission, UsageError
 from core.models import AuditEntry
 from core.plugin_manager import describe

@@ -12,7 +12,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +148,16 @@ def chat(runtime: Runtime) -> Iterator[ChatBot]:
         bot.assert_quiet()
     finally:
         bot.stop()
+
+
+def advance(runtime: Runtime, clock: FakeClock, until: datetime, step: timedelta = timedelta(minutes=1)) -> list[tuple[str, datetime]]:
+    """Fast-forward the fake clock to ``until`` in ``step``s, running due jobs at every step.
+
+    This is how tests live through whole days without sleeping; returns the (job, fire time)
+    pairs that ran.
+    """
+    ran: list[tuple[str, datetime]] = []
+    while clock.now() < until:
+        clock.set(min(clock.now() + step, until))
+        ran.extend(runtime.scheduler.run_due())
+    return ran

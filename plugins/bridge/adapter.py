@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from errbot import Command as ErrbotCommand
+from errbot.backends.base import Message
 
 from core.chat import InboundMessage
 from core.commands import Command
@@ -32,19 +33,35 @@ def channel_name(runtime: Runtime, address: str | None) -> str | None:
 
 
 def inbound(runtime: Runtime, message: Any) -> InboundMessage:
+    """A dutybot message from an Errbot one; ids come from the backend's event where it has them
+    (Slack: ``ts``, and ``thread_ts`` for a reply in a thread)."""
     handle = sender_handle(message.frm)
     room = room_of(message)
-    extras = getattr(message, "extras", None) or {}
-    parent = getattr(message, "parent", None)
+    event = (getattr(message, "extras", None) or {}).get("slack_event") or {}
     return InboundMessage(
         text=message.body,
         sender=handle,
         person=runtime.process.person_by_chat(handle),
         channel=room,
         channel_name=channel_name(runtime, room),
-        message_id=str(extras["ts"]) if "ts" in extras else None,
-        thread_id=str(getattr(parent, "extras", {}).get("ts")) if parent is not None else None,
+        message_id=event.get("ts"),
+        thread_id=event.get("thread_ts"),
     )
+
+
+def outbound(bot: Any, to: Any, text: str, parent_ref: str | None) -> Message:
+    """A message to send, replying in the thread of backend message ``parent_ref`` if given."""
+    message = bot.build_message(text)
+    message.to, message.frm = to, bot.bot_identifier
+    if parent_ref is not None:
+        message.parent = Message("", extras={"slack_event": {"ts": parent_ref}})
+    return message
+
+
+def message_ref(message: Message) -> str | None:
+    """The backend's id of a sent message (Slack sets ``extras['ts']``), else None."""
+    ts = (message.extras or {}).get("ts")
+    return str(ts[0] if isinstance(ts, list) and ts else ts) if ts else None
 
 
 def group_by_feature(commands: Iterable[Command]) -> dict[str, list[Command]]:
@@ -69,7 +86,7 @@ def dynamic_plugins(runtime: Runtime, prefix: str) -> list[tuple[str, tuple[Errb
         (
             f"dutybot {feature}" if feature != "dutybot" else "dutybot",
             tuple(errbot_command(runtime, c, prefix) for c in commands),
-            f"dutybot: {feature} commands",
+            "dutybot: the framework's own commands" if feature == "dutybot" else f"dutybot: {feature}",
         )
         for feature, commands in group_by_feature(runtime.commands.values()).items()
     ]

@@ -14,7 +14,7 @@ from typing import Any
 from errbot import BotPlugin
 
 from core.runtime import attach_or_start
-from plugins.bridge.adapter import dynamic_plugins, inbound
+from plugins.bridge.adapter import dynamic_plugins, inbound, message_ref, outbound
 
 
 class Dutybot(BotPlugin):
@@ -54,5 +54,7 @@ class Dutybot(BotPlugin):
             self.send(message.frm.room if hasattr(message.frm, "room") else message.frm, reply,
                       in_reply_to=message)
 
-    def _deliver(self, address: str, text: str, thread_ref: str | None) -> None:
-        self.send(self.build_identifier(address), text)
+    def _deliver(self, address: str, text: str, parent_ref: str | None) -> str | None:
+        message = outbound(self._bot, self.build_identifier(address), text, parent_ref)
+        self._bot.send_message(message)
+        return message_ref(message)

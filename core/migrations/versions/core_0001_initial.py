@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("address", sa.String(200), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("thread_ref", sa.String(200), nullable=True),
+        sa.Column("ref", sa.String(200), nullable=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("delivered_at", UTCDateTime, nullable=True),
         sa.UniqueConstraint("key", name="uq_chat_posts_key"),
