@@ -1,0 +1,73 @@
+"""Storage on both databases: migrations from empty, UTC datetimes, transactions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from core.db import Database
+from core.models import AuditEntry
+from core.runtime import Runtime
+
+
+def test_upgrade_from_empty_builds_every_table(database_url: str) -> None:
+    db = Database(database_url)
+    db.upgrade()
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"alembic_version", "chat_posts", "job_runs", "audit_log"} <= tables
+    db.upgrade()  # idempotent: a second start-up finds nothing to do
+    db.dispose()
+
+
+def test_runtime_start_applies_every_plugins_migrations(runtime: Runtime) -> None:
+    with runtime.db.engine.connect() as connection:
+        heads = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    script_heads = _script_heads(runtime.db)
+    assert heads == script_heads
+
+
+def _script_heads(db: Database) -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(db.alembic_config()).get_heads())
+
+
+def test_datetimes_come_back_aware_and_in_utc(runtime: Runtime) -> None:
+    paris = timezone(timedelta(hours=1))
+    written = datetime(2026, 3, 29, 2, 30, tzinfo=paris)
+    with runtime.db.session() as session:
+        session.add(AuditEntry(at=written, actor="alice", action="test"))
+    with runtime.db.session() as session:
+        read = session.scalars(select(AuditEntry.at)).one()
+    assert read == written and read.tzinfo == UTC and read.hour == 1
+
+
+def test_naive_datetimes_are_refused(runtime: Runtime) -> None:
+    with pytest.raises(Exception, match="naive datetime"), runtime.db.session() as session:
+        session.add(AuditEntry(at=datetime(2026, 1, 1), actor="alice", action="test"))
+        session.flush()
+
+
+def test_a_failed_session_leaves_nothing_behind(runtime: Runtime) -> None:
+    with pytest.raises(RuntimeError), runtime.db.session() as session:
+        session.add(AuditEntry(at=runtime.clock.now(), actor="alice", action="half-done"))
+        session.flush()
+        raise RuntimeError("boom")
+    with runtime.db.session() as session:
+        assert session.scalars(select(AuditEntry)).all() == []
+
+
+def test_sqlite_connections_have_foreign_keys_wal_and_busy_timeout(runtime: Runtime) -> None:
+    if runtime.db.dialect != "sqlite":
+        pytest.skip("SQLite pragmas")
+    with runtime.db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_display_url_hides_the_password() -> None:
+    db = Database("postgresql+psycopg://dutybot:s3cret-pw@db.example:5432/dutybot")
+    assert "s3cret-pw" not in db.display_url and "***" in db.display_url
