@@ -53,6 +53,7 @@ class ChatOutbox:
         self._process = process
         self._sink: Sink | None = None
         self._lock = threading.Lock()
+        self._maybe_pending = True
 
     def address(self, channel: str) -> str:
         """A [channels] name (``team``), a person id (``alice``), or a literal address."""
@@ -103,6 +104,7 @@ class ChatOutbox:
         except IntegrityError:
             log.info("post %r already made; not posting again", key)
             return False
+        self._maybe_pending = True
         return True
 
     def _parent_ref(self, key: str | None) -> str | None:
@@ -114,7 +116,7 @@ class ChatOutbox:
     def attach(self, sink: Sink) -> int:
         """Connect a chat backend and deliver what waited; returns how many posts went out."""
         self._sink = sink
-        return self.flush()
+        return self.flush(everything=True)
 
     def detach(self) -> None:
         self._sink = None
@@ -128,13 +130,19 @@ class ChatOutbox:
             query = select(func.count()).select_from(ChatPost).where(ChatPost.delivered_at.is_(None))
             return session.scalar(query) or 0
 
-    def flush(self) -> int:
-        """Deliver every undelivered post through the sink; a failed send stays queued."""
+    def flush(self, everything: bool = False) -> int:
+        """Deliver every undelivered post through the sink; a failed send stays queued.
+
+        Commands and jobs call this after every run, so it skips the database unless this process
+        queued something since the last flush; ``everything=True`` also picks up posts queued by
+        other processes or left by a failed delivery (the scheduler's tick does that).
+        """
         sink = self._sink
-        if sink is None:
+        if sink is None or not (self._maybe_pending or everything):
             return 0
         sent = 0
         with self._lock:
+            self._maybe_pending = False
             with self._db.session() as session:
                 posts = session.scalars(
                     select(ChatPost).where(ChatPost.delivered_at.is_(None)).order_by(ChatPost.id)
@@ -144,6 +152,7 @@ class ChatOutbox:
                     ref = sink(post.address, post.text, self._parent_ref(post.thread_ref))
                 except Exception:
                     log.exception("chat delivery of post %s failed; it stays queued", post.id)
+                    self._maybe_pending = True
                     break
                 with self._db.session() as session:
                     row = session.get(ChatPost, post.id)

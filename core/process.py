@@ -90,6 +90,12 @@ class Holidays(StrictModel):
     subdivision: str | None = "ENG"
     closures: list[date] = Field(default_factory=list)
 
+    @field_validator("country", "subdivision", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        """TOML has no null: an empty string switches public holidays (or the region) off."""
+        return None if value == "" else value
+
     @model_validator(mode="after")
     def _country_known(self) -> Holidays:
         if self.country is None:
@@ -181,8 +187,13 @@ class Process:
         return next((p for p in self.people if p.id == person_id), None)
 
     def person_by_chat(self, handle: str) -> Person | None:
-        """The person whose chat handle (e.g. ``@alice`` or a Slack ``U…`` id) sent a message."""
-        return next((p for p in self.people if p.chat == handle), None)
+        """The person whose chat handle (``@alice``, or a Slack ``U…`` id) sent a message.
+
+        Backends disagree on the ``@`` (the console reports ``alice``, the test backend
+        ``@alice``), so it is not significant.
+        """
+        wanted = handle.removeprefix("@")
+        return next((p for p in self.people if p.chat.removeprefix("@") == wanted), None)
 
     def section(self, name: str) -> BaseModel:
         return self.sections[name]

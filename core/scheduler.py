@@ -50,7 +50,12 @@ class Job:
 
 
 class Scheduler:
-    """Runs due jobs on demand (``run_due``) or from a background thread (``start``)."""
+    """Runs due jobs on demand (``run_due``) or from a background thread (``start``).
+
+    ``after_run`` is called after every job, and with ``everything=True`` on every background
+    tick: the runtime passes its chat outbox's ``flush`` so jobs' posts go out at once and posts
+    queued elsewhere go out within a tick.
+    """
 
     def __init__(
         self,
@@ -58,7 +63,7 @@ class Scheduler:
         clock: Clock,
         calendars: Calendars,
         jobs: Iterable[Job],
-        after_run: Callable[[], None] = lambda: None,
+        after_run: Callable[..., object] = lambda **_: None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -148,6 +153,7 @@ class Scheduler:
             while not self._stop.wait(interval):
                 try:
                     self.run_due()
+                    self._after_run(everything=True)
                 except Exception:
                     log.exception("scheduler tick failed")
 
