@@ -123,3 +123,10 @@ def test_dutybot_check_accepts_the_default(capsys: pytest.CaptureFixture[str], m
     assert main(["check"]) == 0
     assert capsys.readouterr().out.startswith("<default process>: ok (9 people, ")
     assert not (tmp_path / "dutybot.sqlite3").exists(), "check must not create a database"
+
+
+def test_a_chat_handle_matches_with_or_without_the_at_sign() -> None:
+    process = load(None, sections())
+    assert process.person_by_chat("@alice").id == "alice"  # test backend
+    assert process.person_by_chat("alice").id == "alice"  # console (Text) backend
+    assert process.person_by_chat("@mallory") is None

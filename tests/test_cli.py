@@ -1,0 +1,78 @@
+"""The dutybot console command, run as a user runs it (a real subprocess where it matters)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect
+
+from core.cli import main
+from core.plugin_manager import DEFAULT_PLUGINS
+from tests.conftest import ROOT
+
+DUTYBOT = [sys.executable, "-m", "core.cli"]
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUTYBOT_")}
+    return {**env, "DUTYBOT_DATA_DIR": str(tmp_path / "data"), "DUTYBOT_HTTP_PORT": "0", **extra}
+
+
+def test_plugins_lists_every_builtin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DUTYBOT_DATA_DIR", str(tmp_path))
+    assert main(["plugins"]) == 0
+    listed = dict(line.split("\t") for line in capsys.readouterr().out.splitlines())
+    assert {name: "built-in" for name in DEFAULT_PLUGINS}.items() <= listed.items()
+
+
+def test_db_upgrade_creates_the_schema(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DUTYBOT_DATA_DIR", str(tmp_path))
+    assert main(["db", "upgrade"]) == 0
+    assert capsys.readouterr().out == "database is up to date\n"
+    tables = inspect(create_engine(f"sqlite:///{tmp_path / 'dutybot.sqlite3'}")).get_table_names()
+    assert {"chat_posts", "job_runs", "audit_log"} <= set(tables)
+
+
+def test_run_refuses_a_broken_process_file_before_touching_chat(tmp_path: Path) -> None:
+    process = tmp_path / "process.toml"
+    process.write_text('[team]\ntimezone = "Mars/Olympus"\n')
+    result = subprocess.run(
+        [*DUTYBOT, "run"], cwd=ROOT, env=env_for(tmp_path, DUTYBOT_PROCESS_FILE=str(process)),
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    assert result.stderr.endswith(f"dutybot: cannot start:\n{process}: team.timezone: unknown timezone 'Mars/Olympus'\n")
+
+
+def test_run_fails_loudly_when_errbot_cannot_load_a_plugin(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "broken.plug").write_text("[Core]\nName = Broken\nModule = broken\n\n[Python]\nVersion = 3\n")
+    (broken / "broken.py").write_text("from errbot import BotPlugin\nthis is not python\n")
+    config = tmp_path / "config.py"
+    config.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+        f"exec(open({str(ROOT / 'config.py')!r}).read())\n"
+        f"BOT_EXTRA_PLUGIN_DIR = [BOT_EXTRA_PLUGIN_DIR, {str(broken)!r}]\n"
+    )
+    result = subprocess.run(
+        [*DUTYBOT, "run", "-c", str(config)], cwd=ROOT, env=env_for(tmp_path),
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    assert "dutybot: cannot start:\nErrbot could not load a plugin:" in result.stderr
+    assert "broken" in result.stderr
+
+
+def test_run_starts_the_console_bot_and_answers(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*DUTYBOT, "run"], cwd=ROOT, env=env_for(tmp_path),
+        input="!whoami\n", capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ready: sqlite:///" in result.stdout
+    assert "You are Alice Archer (alice), chat @alice." in result.stdout
