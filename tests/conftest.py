@@ -108,7 +108,7 @@ def runtime(make_runtime: Callable[..., Runtime]) -> Runtime:
 class ChatBot:
     """An Errbot test bot whose bridge is attached to a given runtime."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, **extra_config: Any) -> None:
         self.runtime = runtime
         runtime_module.install(runtime)
         self.testbot = TestBot(
@@ -118,6 +118,7 @@ class ChatBot:
                 "BOT_ADMINS": ("@alice",),
                 "CORE_PLUGINS": ("ACLs", "CommandNotFoundFilter", "Help", "Utils"),
                 "AUTOINSTALL_DEPS": False,
+                **extra_config,
             },
         )
         self.testbot.start()

@@ -104,3 +104,12 @@ def test_posts_made_while_chat_was_away_are_delivered_on_reconnect(chat: ChatBot
     assert chat.pop() == "hello"
     assert chat.runtime.chat.post("team", "hello again", key="once") is False
     assert chat.ask("!whoami @bob").startswith("That is Bob Baker")
+
+
+def test_errbot_acls_apply_to_dutybot_commands_by_name(runtime) -> None:
+    bot = ChatBot(runtime, ACCESS_CONTROLS={"team": {"denyusers": ("@bob",)}})
+    try:
+        assert bot.ask("!team", as_user="@bob") == "You're not allowed to access this command from this user"
+        assert bot.ask("!team", as_user="@carol").startswith("Cloud Platform (demo): 9 people")
+    finally:
+        bot.stop()
