@@ -21,8 +21,9 @@ def whoami(ctx: CommandContext) -> str:
     lines = [
         f"{'You are' if person == ctx.person else 'That is'} {person.name} ({person.id}), chat {person.chat}.",
         f"Groups: {', '.join(groups) or 'none'}",
-        f"Rotas: {'; '.join(roles) or 'none'}",
         f"Permissions: {', '.join(permissions) or 'none'}",
+        "Rotas:" if roles else "Rotas: none",
+        *(f"- {role}" for role in sorted(roles)),
     ]
     return "\n".join(lines)
 

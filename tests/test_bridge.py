@@ -15,24 +15,23 @@ def test_no_plugin_failed_to_load(chat: ChatBot) -> None:
 
 def test_whoami_shows_rota_membership_from_the_process_file(chat: ChatBot) -> None:
     lines = chat.ask("!whoami").splitlines()
-    assert lines[:3] == [
-        "You are Alice Archer (alice), chat @alice.",
-        "Groups: admins, leads",
-        "Rotas: support rota: cohort 1 of 3 (alice, bob, carol), 2 weeks in every 6; "
-        "next on support 2026-12-07 to 2026-12-20",
-    ]
-    assert "dutybot.audit" in lines[3].removeprefix("Permissions: ").split(", ")
+    assert lines[:2] == ["You are Alice Archer (alice), chat @alice.", "Groups: admins, leads"]
+    assert "dutybot.audit" in lines[2].removeprefix("Permissions: ").split(", ")
+    assert lines[3] == "Rotas:"
+    assert (
+        "- support rota: cohort 1 of 3 (alice, bob, carol), 2 weeks in every 6; next on support 2026-12-07 to 2026-12-20"
+        in lines[4:]
+    )
 
 
 def test_whoami_of_someone_on_support_now(chat: ChatBot) -> None:
     lines = chat.ask("!whoami @heidi", as_user="@bob").splitlines()
-    assert lines[:3] == [
-        "That is Heidi Horvat (heidi), chat @heidi.",
-        "Groups: none",
-        "Rotas: support rota: cohort 3 of 3 (grace, heidi, ivan), 2 weeks in every 6; "
-        "on support now 2026-11-23 to 2026-12-06",
-    ]
-    assert lines[3].startswith("Permissions: ") and "dutybot.audit" not in lines[3]
+    assert lines[:2] == ["That is Heidi Horvat (heidi), chat @heidi.", "Groups: none"]
+    assert lines[2].startswith("Permissions: ") and "dutybot.audit" not in lines[2]
+    assert (
+        "- support rota: cohort 3 of 3 (grace, heidi, ivan), 2 weeks in every 6; on support now 2026-11-23 to 2026-12-06"
+        in lines[4:]
+    )
 
 
 def test_a_stranger_is_told_they_are_unknown(chat: ChatBot) -> None:
@@ -56,7 +55,14 @@ def test_acl_refuses_a_command_to_someone_without_the_permission(chat: ChatBot) 
     assert chat.ask("!dutybot audit", as_user="@bob") == (
         "Sorry bob, !dutybot audit needs the permission 'dutybot.audit' (read the audit log)."
     )
-    assert chat.ask("!dutybot audit") == "The audit log is empty."
+    with chat.runtime.db.session() as session:
+        chat.runtime.audit(session, "carol", "rota.swap", "carol/dave", "2026-12-01..2026-12-02")
+    assert chat.ask("!dutybot audit 1") == (
+        "Audit log, newest first:\n- 2026-11-30 08:00 carol: rota.swap carol/dave 2026-12-01..2026-12-02"
+    )
+    assert chat.ask("!dutybot audit 0") == (
+        "Give how many entries to show, a number from 1 to 100.\nUsage: !dutybot audit [COUNT]"
+    )
 
 
 def test_help_lists_dutybot_commands_grouped_by_feature(chat: ChatBot) -> None:
