@@ -69,7 +69,7 @@ def test_a_restart_just_after_the_fire_time_does_not_run_it_again(
     runtime.stop()
     clock.set(london(2026, 12, 1, 9, 0) + timedelta(seconds=30))
     restarted = make_runtime(plugins=(second,))  # same database
-    assert restarted.scheduler.run_due() == []
+    assert [name for name, _ in restarted.scheduler.run_due() if name.startswith("test.")] == []
     assert second.calls == []
 
 
@@ -78,7 +78,7 @@ def test_a_fire_time_missed_beyond_its_grace_is_skipped(make_runtime: Callable[.
     clock.set(london(2026, 12, 1, 8))
     runtime = make_runtime(plugins=(recorder,))
     clock.set(london(2026, 12, 1, 11))  # the bot was frozen from 08:00 to 11:00
-    assert runtime.scheduler.run_due() == []
+    assert [name for name, _ in runtime.scheduler.run_due() if name.startswith("test.")] == []
     assert recorder.calls == []
 
 
