@@ -107,6 +107,24 @@ class ChatOutbox:
         self._maybe_pending = True
         return True
 
+    def anchor(self, session: Session, key: str, address: str, ref: str, text: str = "") -> bool:
+        """Let later posts reply in the thread of someone else's message (``thread_ref=key``).
+
+        Threads hang off backend message ids (a Slack ``ts``); a post's own id is recorded when it
+        is delivered, and a user's message (the one that opened a request, or declared an
+        incident) is recorded here, as already delivered. False if ``key`` is taken.
+        """
+        now = self._clock.now()
+        row = ChatPost(
+            key=key, channel=address, address=address, text=text, ref=ref, created_at=now, delivered_at=now
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            return False
+        return True
+
     def _parent_ref(self, key: str | None) -> str | None:
         if key is None:
             return None

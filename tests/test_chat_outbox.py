@@ -76,3 +76,13 @@ def test_a_key_posts_once_even_inside_a_callers_transaction(runtime: Runtime) ->
         assert runtime.chat.post("team", "twice", key="k", session=session) is False
     with runtime.db.session() as session:
         assert session.scalars(select(ChatPost.text)).all() == ["once"]
+
+
+def test_a_post_can_reply_in_the_thread_of_a_users_message(runtime: Runtime) -> None:
+    sink = Sink()
+    runtime.chat.attach(sink)
+    with runtime.db.session() as session:
+        assert runtime.chat.anchor(session, "request:7", "#ask-cloud-platform", "1700000000.000100", "help!") is True
+        assert runtime.chat.anchor(session, "request:7", "#ask-cloud-platform", "1700000000.000999") is False
+    runtime.chat.post("support", "R-7 is now in progress", thread_ref="request:7")
+    assert sink.sent == [("#ask-cloud-platform", "R-7 is now in progress", "1700000000.000100")]
