@@ -16,9 +16,13 @@ BACKEND = os.environ.get("DUTYBOT_BACKEND", "Text")
 BOT_DATA_DIR = str(DATA_DIR / "errbot")
 BOT_EXTRA_PLUGIN_DIR = str(ROOT / "plugins" / "bridge")  # only the bridge: never the repo root
 BOT_LOG_FILE = str(DATA_DIR / "errbot.log")
-BOT_LOG_LEVEL = getattr(logging, os.environ.get("DUTYBOT_LOG_LEVEL", "WARNING").upper(), logging.INFO)
+BOT_LOG_LEVEL = getattr(
+    logging, os.environ.get("DUTYBOT_LOG_LEVEL", "WARNING").upper(), logging.INFO
+)
 BOT_PREFIX = os.environ.get("DUTYBOT_PREFIX", "!")
-BOT_ADMINS = tuple(a.strip() for a in os.environ.get("DUTYBOT_ADMINS", "@alice").split(",") if a.strip())
+BOT_ADMINS = tuple(
+    a.strip() for a in os.environ.get("DUTYBOT_ADMINS", "@alice").split(",") if a.strip()
+)
 
 # Install nothing at start-up, never install repositories from chat, never call home.
 AUTOINSTALL_DEPS = False

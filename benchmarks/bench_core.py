@@ -48,12 +48,22 @@ def round_trips(bot: TestBot, command: str, rounds: int) -> list[float]:
 
 def bench_commands() -> bool:
     data = Path(tempfile.mkdtemp(prefix="dutybot-bench-"))
-    settings = Settings(database_url=f"sqlite:///{data / 'db.sqlite3'}", data_dir=data,
-                        http_enabled=False, scheduler_enabled=False)
+    settings = Settings(
+        database_url=f"sqlite:///{data / 'db.sqlite3'}",
+        data_dir=data,
+        http_enabled=False,
+        scheduler_enabled=False,
+    )
     runtime = runtime_module.install(Runtime(settings).start())
-    bot = TestBot(extra_plugin_dir=str(ROOT / "plugins" / "bridge"), loglevel=logging.ERROR,
-                  extra_config={"BOT_ADMINS": ("@alice",), "AUTOINSTALL_DEPS": False,
-                                "CORE_PLUGINS": ("ACLs", "CommandNotFoundFilter", "Help", "Utils")})
+    bot = TestBot(
+        extra_plugin_dir=str(ROOT / "plugins" / "bridge"),
+        loglevel=logging.ERROR,
+        extra_config={
+            "BOT_ADMINS": ("@alice",),
+            "AUTOINSTALL_DEPS": False,
+            "CORE_PLUGINS": ("ACLs", "CommandNotFoundFilter", "Help", "Utils"),
+        },
+    )
     bot.start()
     ok = True
     try:
@@ -72,14 +82,18 @@ def bench_commands() -> bool:
                 ours[command] += round_trips(bot, command, 10)
                 echo_same[command] += round_trips(bot, same_length[command], 10)
         baseline = statistics.median(echo)
-        print(f"core: Errbot !echo median round-trip {baseline * 1000:.2f} ms (baseline, {len(echo)} rounds)")
+        print(
+            f"core: Errbot !echo median round-trip {baseline * 1000:.2f} ms (baseline, {len(echo)} rounds)"
+        )
         for command, times in ours.items():
             ours_ms = statistics.median(times)
             ratio = ours_ms / baseline
             same_ratio = ours_ms / statistics.median(echo_same[command])
             ok &= same_ratio <= 1.5
-            print(f"core: {command:<16} median {ours_ms * 1000:.2f} ms = {ratio:.2f}x !echo hello, "
-                  f"{same_ratio:.2f}x !echo of an equally long reply (target <= 1.5x)")
+            print(
+                f"core: {command:<16} median {ours_ms * 1000:.2f} ms = {ratio:.2f}x !echo hello, "
+                f"{same_ratio:.2f}x !echo of an equally long reply (target <= 1.5x)"
+            )
     finally:
         bot.stop()
         runtime.stop()
@@ -88,10 +102,21 @@ def bench_commands() -> bool:
 
 def bench_startup() -> bool:
     data = Path(tempfile.mkdtemp(prefix="dutybot-bench-"))
-    env = {**os.environ, "DUTYBOT_DATA_DIR": str(data), "DUTYBOT_HTTP_PORT": "0", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DUTYBOT_DATA_DIR": str(data),
+        "DUTYBOT_HTTP_PORT": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
     start = time.perf_counter()
-    process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "dutybot"), "run"], cwd=ROOT, env=env,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "dutybot"), "run"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(b"!echo bench-ready\n")
     process.stdin.flush()
@@ -100,8 +125,11 @@ def bench_startup() -> bool:
         if b"bench-ready" in line and b"!echo" not in line:
             ready = time.perf_counter() - start
             break
-    rss_kb = next(int(line.split()[1]) for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
-                  if line.startswith("VmRSS:"))
+    rss_kb = next(
+        int(line.split()[1])
+        for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
+        if line.startswith("VmRSS:")
+    )
     process.kill()
     process.wait()
     if ready is None:

@@ -14,5 +14,9 @@ if __name__ == "__main__":
         print(f"== {script.name}", flush=True)
         if subprocess.run([sys.executable, str(script)], cwd=HERE.parent).returncode != 0:
             failed.append(script.name)
-    print("all benchmarks met their targets" if not failed else f"missed a target: {', '.join(failed)}")
+    print(
+        "all benchmarks met their targets"
+        if not failed
+        else f"missed a target: {', '.join(failed)}"
+    )
     sys.exit(1 if failed else 0)

@@ -22,7 +22,10 @@ class Acl:
         if unknown:
             known = ", ".join(sorted(self._permissions)) or "none"
             raise ProcessError(
-                [f"{process.source}: acl.{name}: unknown permission (known: {known})" for name in unknown]
+                [
+                    f"{process.source}: acl.{name}: unknown permission (known: {known})"
+                    for name in unknown
+                ]
             )
 
     def holders(self, permission: Permission) -> set[str]:

@@ -116,7 +116,13 @@ class ChatOutbox:
         """
         now = self._clock.now()
         row = ChatPost(
-            key=key, channel=address, address=address, text=text, ref=ref, created_at=now, delivered_at=now
+            key=key,
+            channel=address,
+            address=address,
+            text=text,
+            ref=ref,
+            created_at=now,
+            delivered_at=now,
         )
         try:
             with session.begin_nested():
@@ -145,7 +151,9 @@ class ChatOutbox:
 
     def pending(self) -> int:
         with self._db.session() as session:
-            query = select(func.count()).select_from(ChatPost).where(ChatPost.delivered_at.is_(None))
+            query = (
+                select(func.count()).select_from(ChatPost).where(ChatPost.delivered_at.is_(None))
+            )
             return session.scalar(query) or 0
 
     def flush(self, everything: bool = False) -> int:

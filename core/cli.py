@@ -22,9 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dutybot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="start the bot (console chat by default) with its runtime")
-    run.add_argument("-c", "--config", default="config.py", help="Errbot settings file (default: ./config.py)")
+    run.add_argument(
+        "-c", "--config", default="config.py", help="Errbot settings file (default: ./config.py)"
+    )
     check = sub.add_parser("check", help="validate a process file; list every problem")
-    check.add_argument("process_file", nargs="?", type=Path, help="default: $DUTYBOT_PROCESS_FILE or the built-in")
+    check.add_argument(
+        "process_file", nargs="?", type=Path, help="default: $DUTYBOT_PROCESS_FILE or the built-in"
+    )
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("plugins", help="list the loaded plugins and the distribution each came from")
@@ -64,7 +68,9 @@ def _check(settings: Settings, process_file: Path | None) -> int:
 def _load_config(path: Path) -> ModuleType:
     """Import Errbot's settings file as the module ``config``, as Errbot itself does."""
     if not path.exists():
-        raise SettingsError(f"{path}: Errbot settings file not found (run from the checkout or pass -c)")
+        raise SettingsError(
+            f"{path}: Errbot settings file not found (run from the checkout or pass -c)"
+        )
     sys.path.insert(0, str(path.resolve().parent))
     spec = importlib.util.spec_from_file_location("config", path)
     assert spec is not None and spec.loader is not None
@@ -84,14 +90,18 @@ def _run(settings: Settings, config_path: Path) -> int:
     try:
         bot = setup_bot(config.BACKEND, logging.getLogger(""), config)
         if bot._plugin_errors_during_startup:
-            raise PluginError(f"Errbot could not load a plugin:\n{bot._plugin_errors_during_startup}")
+            raise PluginError(
+                f"Errbot could not load a plugin:\n{bot._plugin_errors_during_startup}"
+            )
         original = bot.connect_callback
 
         def connect_then_verify() -> None:
             original()
             plugin = bot.plugin_manager.plugins.get(BRIDGE_PLUGIN)
             if plugin is None or not plugin.is_activated:
-                raise PluginError(f"the {BRIDGE_PLUGIN} bridge did not activate; see {config.BOT_LOG_FILE}")
+                raise PluginError(
+                    f"the {BRIDGE_PLUGIN} bridge did not activate; see {config.BOT_LOG_FILE}"
+                )
 
         bot.connect_callback = connect_then_verify
         print(f"dutybot {runtime.version} ready: {runtime.db.display_url}; type !help", flush=True)

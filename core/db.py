@@ -144,4 +144,3 @@ def _make_sqlite_engine(url: URL) -> Engine:
         connection.exec_driver_sql("BEGIN")
 
     return engine
-

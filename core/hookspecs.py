@@ -101,6 +101,11 @@ def dutybot_person_roles(runtime: Runtime, person: str) -> list[str]:
     """Describe the rotas and roles a person belongs to, for ``!whoami``."""
 
 
+@hookspec
+def dutybot_rota_strategies() -> dict[str, Any]:
+    """Contribute support-rota strategies: a name mapped to a factory ``(settings, calendars)``."""
+
+
 # --- triage (support requests) ----------------------------------------------------------------
 
 
@@ -111,12 +116,22 @@ def dutybot_classify_request(runtime: Runtime, text: str) -> dict[str, Any] | No
 
 @hookspec
 def dutybot_request_created(runtime: Runtime, request: Any) -> None:
-    """A support request was opened."""
+    """A support request was opened; ``request`` is a read-only snapshot."""
 
 
 @hookspec
 def dutybot_request_updated(runtime: Runtime, request: Any, change: str) -> None:
-    """A support request changed state, priority or assignee."""
+    """A support request changed (``change``: state, priority, assignee, fields or ticket)."""
+
+
+@hookspec
+def dutybot_ticket_created(runtime: Runtime, ticket: Any) -> dict[str, str] | None:
+    """A board ticket was created (a read-only snapshot); return ``{name: url}`` links to keep with it."""
+
+
+@hookspec
+def dutybot_ticket_updated(runtime: Runtime, ticket: Any, change: str) -> dict[str, str] | None:
+    """A board ticket changed column or labels (``change``); may return ``{name: url}`` links to keep."""
 
 
 # --- alarms -----------------------------------------------------------------------------------
@@ -124,30 +139,51 @@ def dutybot_request_updated(runtime: Runtime, request: Any, change: str) -> None
 
 @hookspec
 def dutybot_alert_sources() -> dict[str, Any]:
-    """Contribute alert sources: a name mapped to a parser of webhook payloads into alerts."""
+    """Contribute alert sources: a name (route ``/alerts/<name>``) mapped to ``parse(json) -> alerts``."""
 
 
 @hookspec(firstresult=True)
-def dutybot_alert_priority(runtime: Runtime, labels: dict[str, str]) -> str | None:
-    """Override the priority a routed alert gets from its labels."""
+def dutybot_alert_priority(runtime: Runtime, labels: dict[str, str], priority: str) -> str | None:
+    """Override the priority (a key of ``[alarms.priorities]``) the routes gave an alert's labels."""
 
 
 @hookspec
-def dutybot_alert_received(runtime: Runtime, group: Any) -> None:
-    """An alert group was created or changed (firing, repeated, resolved)."""
+def dutybot_alert_received(runtime: Runtime, alarm: Any, change: str) -> None:
+    """An alarm (alert group) fired, repeated, resolved or escalated; ``alarm`` is a read-only snapshot."""
+
+
+@hookspec(firstresult=True)
+def dutybot_parse_alarm_message(
+    runtime: Runtime, message: InboundMessage
+) -> list[dict[str, Any]] | None:
+    """Recognise alerts in a message another tool posted in an alarm channel (generic alert shape)."""
+
+
+@hookspec(firstresult=True)
+def dutybot_alarm_escalated(runtime: Runtime, alarm: Any, by: str) -> str | None:
+    """Declare an incident from an alarm (``!alarm incident``); return the incident's reference."""
 
 
 # --- on-call and paging -----------------------------------------------------------------------
 
 
 @hookspec(firstresult=True)
-def dutybot_page(runtime: Runtime, target: str, message: str, dedup_key: str | None) -> Any:
-    """Ask the pager to page a person or role; returns the page created (or the existing one)."""
+def dutybot_page(
+    runtime: Runtime, target: str, message: str, dedup_key: str | None, source: str, session: Any
+) -> Any:
+    """Page a person, group, role or ``oncall`` in ``session``'s transaction (None: its own); returns the page."""
 
 
 @hookspec
 def dutybot_page_acknowledged(runtime: Runtime, page: Any, by: str) -> None:
-    """A page was acknowledged."""
+    """A page was acknowledged by the person ``by``; ``page`` is a read-only snapshot."""
+
+
+@hookspec
+def dutybot_leave(
+    runtime: Runtime, people: list[str], first: date, last: date
+) -> list[tuple[str, date, date]]:
+    """Report the leave of ``people`` touching ``[first, last]`` as (person, first day, last day) spans."""
 
 
 # --- incidents and postmortems ----------------------------------------------------------------
@@ -155,17 +191,22 @@ def dutybot_page_acknowledged(runtime: Runtime, page: Any, by: str) -> None:
 
 @hookspec
 def dutybot_incident_declared(runtime: Runtime, incident: Any) -> None:
-    """An incident was declared."""
+    """An incident was declared; ``incident`` is a read-only snapshot (roles, key times, timeline)."""
 
 
 @hookspec
 def dutybot_incident_updated(runtime: Runtime, incident: Any, change: str) -> None:
-    """An incident's roles, priority or timeline changed, or an update was posted."""
+    """An incident's roles, priority or timeline changed, or an update was posted (``change`` says which)."""
 
 
 @hookspec
 def dutybot_incident_resolved(runtime: Runtime, incident: Any) -> None:
-    """An incident was declared resolved."""
+    """An incident was declared resolved; ``incident`` is a read-only snapshot with its whole timeline."""
+
+
+@hookspec(firstresult=True)
+def dutybot_incident_conversation(runtime: Runtime, incident: Any) -> str | None:
+    """Open a dedicated conversation (e.g. a Slack channel) for a new incident; return its address, or None."""
 
 
 @hookspec(firstresult=True)

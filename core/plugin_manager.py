@@ -23,6 +23,12 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "system": "plugins.system",
     "team": "plugins.team",
     "rota": "plugins.rota.hooks",
+    "supportday": "plugins.supportday.hooks",
+    "oncall": "plugins.oncall.hooks",
+    "pager": "plugins.pager.hooks",
+    "alarms": "plugins.alarms.hooks",
+    "incident": "plugins.incident.hooks",
+    "triage": "plugins.triage.hooks",
 }
 """Built-in feature plugins: the name a process file disables them by, and the module."""
 
@@ -37,7 +43,9 @@ class PluginInfo:
     source: str
 
 
-def build_plugin_manager(disabled: Iterable[str] = (), extra: Iterable[object] = ()) -> pluggy.PluginManager:
+def build_plugin_manager(
+    disabled: Iterable[str] = (), extra: Iterable[object] = ()
+) -> pluggy.PluginManager:
     """Register built-ins and entry-point plugins (minus ``disabled``) and validate every hook."""
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -69,11 +77,16 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str | None) -> Non
 
 def describe(pm: pluggy.PluginManager) -> list[PluginInfo]:
     """Each loaded plugin with where it came from: built-in, or the distribution that installed it."""
-    dists = {id(plugin): f"{dist.project_name} {dist.version}" for plugin, dist in pm.list_plugin_distinfo()}
+    dists = {
+        id(plugin): f"{dist.project_name} {dist.version}"
+        for plugin, dist in pm.list_plugin_distinfo()
+    }
     infos = []
     for name, plugin in pm.list_name_plugin():
         if plugin is None:
             continue
-        source = dists.get(id(plugin)) or ("built-in" if name in DEFAULT_PLUGINS else "registered in code")
+        source = dists.get(id(plugin)) or (
+            "built-in" if name in DEFAULT_PLUGINS else "registered in code"
+        )
         infos.append(PluginInfo(name=name, source=source))
     return sorted(infos, key=lambda i: (i.source != "built-in", i.name))

@@ -108,8 +108,12 @@ class Holidays(StrictModel):
 
 
 class Hours(StrictModel):
-    support: Schedule = Field(default_factory=lambda: WeeklySchedule.parse({"mon-fri": ["10:00-17:00"]}))
-    working: Schedule = Field(default_factory=lambda: WeeklySchedule.parse({"mon-fri": ["09:00-18:00"]}))
+    support: Schedule = Field(
+        default_factory=lambda: WeeklySchedule.parse({"mon-fri": ["10:00-17:00"]})
+    )
+    working: Schedule = Field(
+        default_factory=lambda: WeeklySchedule.parse({"mon-fri": ["09:00-18:00"]})
+    )
     oncall: Schedule = Field(
         default_factory=lambda: WeeklySchedule.parse(
             {
@@ -151,7 +155,9 @@ class CoreProcess(StrictModel):
 
     @field_validator("groups")
     @classmethod
-    def _group_names_free(cls, value: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+    def _group_names_free(
+        cls, value: dict[str, list[str]], info: ValidationInfo
+    ) -> dict[str, list[str]]:
         people = (info.context or {}).get("people", set())
         for group in value:
             if group in people or group == EVERYONE:
@@ -160,14 +166,18 @@ class CoreProcess(StrictModel):
 
     @field_validator("acl")
     @classmethod
-    def _acl_names_resolve(cls, value: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+    def _acl_names_resolve(
+        cls, value: dict[str, list[str]], info: ValidationInfo
+    ) -> dict[str, list[str]]:
         if "groups" not in info.data:  # the groups are wrong: that error says enough
             return value
         people = (info.context or {}).get("people", set())
         for permission, names in value.items():
             for name in names:
                 if name != EVERYONE and name not in info.data["groups"] and name not in people:
-                    raise ValueError(f"{permission}: {name!r} is neither a person, a group nor {EVERYONE!r}")
+                    raise ValueError(
+                        f"{permission}: {name!r} is neither a person, a group nor {EVERYONE!r}"
+                    )
         return value
 
 
@@ -225,7 +235,9 @@ def read_raw(path: Path | None) -> tuple[dict[str, Any], str]:
 
 def disabled_plugins(raw: Mapping[str, Any]) -> list[str]:
     """The plugins the file disables, read before plugins load (so their sections are known)."""
-    disabled = raw.get("plugins", {}).get("disabled", []) if isinstance(raw.get("plugins"), dict) else []
+    disabled = (
+        raw.get("plugins", {}).get("disabled", []) if isinstance(raw.get("plugins"), dict) else []
+    )
     return [name for name in disabled if isinstance(name, str)]
 
 
@@ -243,7 +255,12 @@ def validate(
     people = _validate_people(raw.get("people", []), source, problems)
     context = {"people": {p.id for p in people}}
     core = _validate_model(
-        CoreProcess, {k: v for k, v in raw.items() if k in CORE_KEYS and k != "people"}, (), source, problems, context
+        CoreProcess,
+        {k: v for k, v in raw.items() if k in CORE_KEYS and k != "people"},
+        (),
+        source,
+        problems,
+        context,
     )
     parsed: dict[str, BaseModel] = {}
     for name, model in sections.items():
@@ -260,7 +277,9 @@ def validate(
 
 
 def load(
-    path: Path | None, sections: Mapping[str, type[BaseModel]], ignored: frozenset[str] = frozenset()
+    path: Path | None,
+    sections: Mapping[str, type[BaseModel]],
+    ignored: frozenset[str] = frozenset(),
 ) -> Process:
     raw, source = read_raw(path)
     return validate(raw, source, sections, ignored)
@@ -280,7 +299,9 @@ def _validate_people(value: Any, source: str, problems: list[str]) -> list[Perso
         if person.id in seen_ids:
             problems.append(f"{source}: people[{index}].id: duplicate person id {person.id!r}")
         elif person.chat in seen_chat:
-            problems.append(f"{source}: people[{index}].chat: chat handle {person.chat!r} used twice")
+            problems.append(
+                f"{source}: people[{index}].chat: chat handle {person.chat!r} used twice"
+            )
         else:
             people.append(person)
         seen_ids.add(person.id)
@@ -300,7 +321,9 @@ def _validate_model(
         return model.model_validate(value, context=context)
     except ValidationError as exc:
         for error in exc.errors():
-            problems.append(f"{source}: {_format_loc(prefix + tuple(error['loc']))}: {_message(error)}")
+            problems.append(
+                f"{source}: {_format_loc(prefix + tuple(error['loc']))}: {_message(error)}"
+            )
         return None
 
 

@@ -53,7 +53,9 @@ class Credential:
             return hmac.compare_digest(value.strip().encode(), self.token.encode())
         if self.username is not None and scheme.lower() == "basic":
             try:
-                user, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+                user, _, password = (
+                    base64.b64decode(value.strip(), validate=True).decode().partition(":")
+                )
             except (ValueError, UnicodeDecodeError):
                 return False
             user_ok = hmac.compare_digest(user.encode(), self.username.encode())
@@ -83,9 +85,13 @@ class Route:
 class Receiver:
     """A WSGI app over the contributed routes, optionally served on a real port in a thread."""
 
-    def __init__(self, routes: list[Route], credentials: Mapping[str, Credential], max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self, routes: list[Route], credentials: Mapping[str, Credential], max_body: int = MAX_BODY
+    ) -> None:
         self._routes = {f"{r.method} {r.path}": r for r in routes}
-        self._map = Map([Rule(r.path, endpoint=key, methods=[r.method]) for key, r in self._routes.items()])
+        self._map = Map(
+            [Rule(r.path, endpoint=key, methods=[r.method]) for key, r in self._routes.items()]
+        )
         self._credentials = dict(credentials)
         self._max_body = max_body
         self._server: BaseWSGIServer | None = None
@@ -113,10 +119,17 @@ class Receiver:
         except NotFound:
             return _json(404, {"reason": f"no route for {request.method} {request.path}"})
         except MethodNotAllowed as exc:
-            return _json(405, {"reason": f"{request.method} not allowed; use {', '.join(exc.valid_methods or [])}"})
+            return _json(
+                405,
+                {
+                    "reason": f"{request.method} not allowed; use {', '.join(exc.valid_methods or [])}"
+                },
+            )
         except HTTPException as exc:
             status = exc.code or 400
-            reason = "body larger than the limit" if status == 413 else (exc.description or exc.name)
+            reason = (
+                "body larger than the limit" if status == 413 else (exc.description or exc.name)
+            )
             return _json(status, {"reason": reason})
         except Exception:
             log.exception("webhook %s %s failed", request.method, request.path)
@@ -131,14 +144,18 @@ class Receiver:
             return
         credential = self._credentials.get(route.auth)
         if credential is None:
-            raise HttpError(401, f"no credentials are configured for source '{route.auth}'; refusing")
+            raise HttpError(
+                401, f"no credentials are configured for source '{route.auth}'; refusing"
+            )
         if not credential.matches(request.headers.get("Authorization", "")):
             raise HttpError(401, "missing or wrong credentials")
 
     def start(self, host: str, port: int) -> None:
         """Serve on host:port in a daemon thread (port 0 picks a free one; see ``port``)."""
         self._server = make_server(host, port, self, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="dutybot-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="dutybot-http", daemon=True
+        )
         self._thread.start()
         log.info("webhook receiver listening on %s:%s", host, self.port)
 
@@ -165,4 +182,6 @@ def _auth_header(status: int) -> dict[str, str]:
 
 
 def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(json.dumps(body), status=status, mimetype="application/json", headers=dict(headers or {}))
+    return Response(
+        json.dumps(body), status=status, mimetype="application/json", headers=dict(headers or {})
+    )

@@ -36,7 +36,9 @@ _current_lock = threading.Lock()
 class Runtime:
     """Settings, process, plugins, database, clock, calendars, chat outbox, scheduler, receiver."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None, plugins: Iterable[object] = ()) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, plugins: Iterable[object] = ()
+    ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         raw, source = read_raw(settings.process_file)
@@ -46,7 +48,9 @@ class Runtime:
         sections = _merge(self.hook.dutybot_process_sections())
         self.process: Process = validate(raw, source, sections, ignored=disabled)
         self.calendars = _calendars(self.process)
-        self.db = Database(settings.database_url, itertools.chain.from_iterable(self.hook.dutybot_migrations()))
+        self.db = Database(
+            settings.database_url, itertools.chain.from_iterable(self.hook.dutybot_migrations())
+        )
         self.commands = _collect_commands(self.hook.dutybot_commands())
         self.acl = Acl(self.process, {c.permission for c in self.commands.values() if c.permission})
         self.chat = ChatOutbox(self.db, self.clock, self.process)
@@ -90,7 +94,9 @@ class Runtime:
         self.db.dispose()
         self.started = False
 
-    def run_command(self, name: str, args: str, sender: str, room: str | None = None, prefix: str = "!") -> str:
+    def run_command(
+        self, name: str, args: str, sender: str, room: str | None = None, prefix: str = "!"
+    ) -> str:
         """Run a contributed command as ``sender`` (a chat handle) and return the reply."""
         command = self.commands[name]
         ctx = CommandContext(
@@ -110,16 +116,24 @@ class Runtime:
     def handle_message(self, message: InboundMessage) -> list[str]:
         """Offer a non-command message to every plugin; returns their replies for its thread."""
         try:
-            replies = [r for r in self.hook.dutybot_chat_message(runtime=self, message=message) if r]
+            replies = [
+                r for r in self.hook.dutybot_chat_message(runtime=self, message=message) if r
+            ]
         except Exception:
             log.exception("a plugin failed handling a message in %s", message.channel)
             replies = []
         self.chat.flush()
         return replies
 
-    def audit(self, session: Any, actor: str, action: str, subject: str = "", detail: str = "") -> None:
+    def audit(
+        self, session: Any, actor: str, action: str, subject: str = "", detail: str = ""
+    ) -> None:
         """Record who changed what, in the caller's transaction."""
-        session.add(AuditEntry(at=self.clock.now(), actor=actor, action=action, subject=subject, detail=detail))
+        session.add(
+            AuditEntry(
+                at=self.clock.now(), actor=actor, action=action, subject=subject, detail=detail
+            )
+        )
 
 
 def _merge(dicts: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
@@ -143,8 +157,14 @@ def _collect_commands(contributions: Iterable[list[Command] | None]) -> dict[str
 
 def _calendars(process: Process) -> Calendars:
     core = process.core
-    holidays = HolidayCalendar(core.holidays.country, core.holidays.subdivision, core.holidays.closures)
-    windows = {"support": core.hours.support, "working": core.hours.working, "oncall": core.hours.oncall}
+    holidays = HolidayCalendar(
+        core.holidays.country, core.holidays.subdivision, core.holidays.closures
+    )
+    windows = {
+        "support": core.hours.support,
+        "working": core.hours.working,
+        "oncall": core.hours.oncall,
+    }
     return Calendars(core.team.timezone, holidays, windows)
 
 

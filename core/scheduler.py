@@ -71,8 +71,7 @@ class Scheduler:
         self._after_run = after_run
         self.jobs = sorted(jobs, key=lambda j: j.name)
         self._triggers: dict[str, BaseTrigger] = {
-            job.name: CronTrigger.from_crontab(job.cron, timezone=calendars.tz)
-            for job in self.jobs
+            job.name: CronTrigger.from_crontab(job.cron, timezone=calendars.tz) for job in self.jobs
         }
         self._next: dict[str, datetime | None] = {}
         self._lock = threading.Lock()
@@ -85,7 +84,8 @@ class Scheduler:
         """Recompute each job's next fire time from the clock, looking back by its grace."""
         now = self._clock.now()
         self._next = {
-            job.name: self._triggers[job.name].get_next_fire_time(None, now - job.grace) for job in self.jobs
+            job.name: self._triggers[job.name].get_next_fire_time(None, now - job.grace)
+            for job in self.jobs
         }
 
     def next_fire_time(self, name: str) -> datetime | None:
@@ -97,11 +97,15 @@ class Scheduler:
         with self._lock:
             now = self._clock.now()
             while True:
-                due = [(t, j) for j in self.jobs if (t := self._next[j.name]) is not None and t <= now]
+                due = [
+                    (t, j) for j in self.jobs if (t := self._next[j.name]) is not None and t <= now
+                ]
                 if not due:
                     break
                 fire_time, job = min(due, key=lambda pair: (pair[0], pair[1].name))
-                self._next[job.name] = self._triggers[job.name].get_next_fire_time(fire_time, fire_time + TICK)
+                self._next[job.name] = self._triggers[job.name].get_next_fire_time(
+                    fire_time, fire_time + TICK
+                )
                 if now - fire_time > job.grace or not self._on_allowed_day(job, fire_time):
                     continue
                 if self._run(job, fire_time):
@@ -135,7 +139,12 @@ class Scheduler:
     def _claim(self, job: Job, fire_time: datetime) -> int | None:
         try:
             with self._db.session() as session:
-                run = JobRun(job=job.name, fire_time=fire_time, started_at=self._clock.now(), outcome="running")
+                run = JobRun(
+                    job=job.name,
+                    fire_time=fire_time,
+                    started_at=self._clock.now(),
+                    outcome="running",
+                )
                 session.add(run)
                 session.flush()
                 return run.id

@@ -36,7 +36,9 @@ class Settings:
     credentials: Mapping[str, Credential] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, data_dir: Path | None = None) -> Settings:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, data_dir: Path | None = None
+    ) -> Settings:
         """Build settings from ``DUTYBOT_*`` variables; see docs/configuration.md for each."""
         env = os.environ if env is None else env
         data = Path(env.get("DUTYBOT_DATA_DIR") or data_dir or Path.cwd() / "data")
@@ -46,7 +48,9 @@ class Settings:
             process_file=Path(process_file) if process_file else None,
             data_dir=data,
             disabled_plugins=frozenset(
-                name.strip() for name in env.get("DUTYBOT_DISABLE_PLUGINS", "").split(",") if name.strip()
+                name.strip()
+                for name in env.get("DUTYBOT_DISABLE_PLUGINS", "").split(",")
+                if name.strip()
             ),
             http_enabled=_flag(env, "DUTYBOT_HTTP", True),
             http_host=env.get("DUTYBOT_HTTP_HOST", "127.0.0.1"),

@@ -55,11 +55,17 @@ def plugins(ctx: CommandContext) -> str:
 
 def audit(ctx: CommandContext) -> str:
     words = ctx.words()
-    if len(words) > 1 or (words and not words[0].isdigit()) or (words and not 1 <= int(words[0]) <= AUDIT_LIMIT):
+    if (
+        len(words) > 1
+        or (words and not words[0].isdigit())
+        or (words and not 1 <= int(words[0]) <= AUDIT_LIMIT)
+    ):
         raise UsageError(f"Give how many entries to show, a number from 1 to {AUDIT_LIMIT}.")
     count = int(words[0]) if words else 10
     with ctx.runtime.db.session() as session:
-        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(count)).all()
+        entries = session.scalars(
+            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(count)
+        ).all()
     if not entries:
         return "The audit log is empty."
     fmt = ctx.runtime.calendars.format
@@ -71,12 +77,28 @@ def audit(ctx: CommandContext) -> str:
 @hookimpl
 def dutybot_commands() -> list[Command]:
     return [
-        Command("dutybot status", FEATURE, "Show the version, database, plugins and services.",
-                "dutybot status", status),
-        Command("dutybot plugins", FEATURE, "List the loaded plugins and where each came from.",
-                "dutybot plugins", plugins),
-        Command("dutybot audit", FEATURE, "Show the latest changes: who did what, when.",
-                "dutybot audit [COUNT]", audit, permission=AUDIT),
+        Command(
+            "dutybot status",
+            FEATURE,
+            "Show the version, database, plugins and services.",
+            "dutybot status",
+            status,
+        ),
+        Command(
+            "dutybot plugins",
+            FEATURE,
+            "List the loaded plugins and where each came from.",
+            "dutybot plugins",
+            plugins,
+        ),
+        Command(
+            "dutybot audit",
+            FEATURE,
+            "Show the latest changes: who did what, when.",
+            "dutybot audit [COUNT]",
+            audit,
+            permission=AUDIT,
+        ),
     ]
 
 

@@ -16,7 +16,11 @@ def whoami(ctx: CommandContext) -> str:
     runtime = ctx.runtime
     process = runtime.process
     groups = sorted(name for name, members in process.core.groups.items() if person.id in members)
-    roles = [line for lines in runtime.hook.dutybot_person_roles(runtime=runtime, person=person.id) for line in lines or []]
+    roles = [
+        line
+        for lines in runtime.hook.dutybot_person_roles(runtime=runtime, person=person.id)
+        for line in lines or []
+    ]
     permissions = sorted(p.name for p in runtime.acl.permissions if runtime.acl.allows(person, p))
     lines = [
         f"{'You are' if person == ctx.person else 'That is'} {person.name} ({person.id}), chat {person.chat}.",
@@ -33,14 +37,21 @@ def team(ctx: CommandContext) -> str:
         raise UsageError("`team` takes no arguments.")
     process = ctx.runtime.process
     people = "\n".join(f"- {p.name} ({p.id}, {p.chat})" for p in process.people)
-    groups = "\n".join(f"- {name}: {', '.join(members)}" for name, members in sorted(process.core.groups.items()))
+    groups = "\n".join(
+        f"- {name}: {', '.join(members)}" for name, members in sorted(process.core.groups.items())
+    )
     return f"{process.core.team.name}: {len(process.people)} people\n{people}\nGroups:\n{groups or '- none'}"
 
 
 @hookimpl
 def dutybot_commands() -> list[Command]:
     return [
-        Command("whoami", FEATURE, "Show who you are (or someone is) to dutybot: groups, rotas, permissions.",
-                "whoami [@person]", whoami),
+        Command(
+            "whoami",
+            FEATURE,
+            "Show who you are (or someone is) to dutybot: groups, rotas, permissions.",
+            "whoami [@person]",
+            whoami,
+        ),
         Command("team", FEATURE, "List the people and groups of the team.", "team", team),
     ]

@@ -80,11 +80,15 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def make_runtime(settings: Settings, clock: FakeClock, tmp_path: Path) -> Iterator[Callable[..., Runtime]]:
+def make_runtime(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> Iterator[Callable[..., Runtime]]:
     """Build and start runtimes; ``process`` is TOML text for the process file (default: built-in)."""
     made: list[Runtime] = []
 
-    def make(process: str | None = None, plugins: tuple[object, ...] = (), **overrides: Any) -> Runtime:
+    def make(
+        process: str | None = None, plugins: tuple[object, ...] = (), **overrides: Any
+    ) -> Runtime:
         chosen = replace(settings, **overrides)
         if process is not None:
             path = tmp_path / f"process-{len(made)}.toml"
@@ -134,7 +138,9 @@ class ChatBot:
 
     def assert_quiet(self) -> None:
         """Nothing else was said: no unexpected message is waiting."""
-        assert self.backend.outgoing_message_queue.empty(), self.backend.outgoing_message_queue.get()
+        assert self.backend.outgoing_message_queue.empty(), (
+            self.backend.outgoing_message_queue.get()
+        )
 
     def stop(self) -> None:
         self.testbot.stop()
@@ -151,7 +157,9 @@ def chat(runtime: Runtime) -> Iterator[ChatBot]:
         bot.stop()
 
 
-def advance(runtime: Runtime, clock: FakeClock, until: datetime, step: timedelta = timedelta(minutes=1)) -> list[tuple[str, datetime]]:
+def advance(
+    runtime: Runtime, clock: FakeClock, until: datetime, step: timedelta = timedelta(minutes=1)
+) -> list[tuple[str, datetime]]:
     """Fast-forward the fake clock to ``until`` in ``step``s, running due jobs at every step.
 
     This is how tests live through whole days without sleeping; returns the (job, fire time)

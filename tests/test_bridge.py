@@ -68,9 +68,13 @@ def test_acl_refuses_a_command_to_someone_without_the_permission(chat: ChatBot) 
 def test_help_lists_dutybot_commands_grouped_by_feature(chat: ChatBot) -> None:
     help_text = chat.ask("!help")
     team_section = help_text.split(" dutybot Team\n", 1)[1]
-    assert team_section.startswith(" dutybot: Team\n• !team - List the people and groups of the team.\n• !whoami - ")
+    assert team_section.startswith(
+        " dutybot: Team\n• !team - List the people and groups of the team.\n• !whoami - "
+    )
     framework_section = help_text.split(" dutybot\n", 1)[1]
-    assert "• !dutybot status - Show the version, database, plugins and services." in framework_section
+    assert (
+        "• !dutybot status - Show the version, database, plugins and services." in framework_section
+    )
     assert chat.ask("!help dutybot Team").startswith("dutybot Team\n dutybot: Team\n• !team")
 
 
@@ -78,8 +82,12 @@ def test_status_names_version_database_plugins_and_services(chat: ChatBot) -> No
     reply = chat.ask("!dutybot status")
     lines = reply.splitlines()
     assert lines[0].startswith("dutybot ")
-    assert lines[1].startswith("Database: sqlite:///") or lines[1].startswith("Database: postgresql+psycopg://")
-    assert lines[3] == "Plugins: " + ", ".join(f"{name} (built-in)" for name in sorted(DEFAULT_PLUGINS))
+    assert lines[1].startswith("Database: sqlite:///") or lines[1].startswith(
+        "Database: postgresql+psycopg://"
+    )
+    assert lines[3] == "Plugins: " + ", ".join(
+        f"{name} (built-in)" for name in sorted(DEFAULT_PLUGINS)
+    )
     assert lines[4] == f"Scheduler: off, {len(chat.runtime.scheduler.jobs)} jobs"
     assert lines[5] == "Webhook receiver: off"
     assert lines[6] == "Chat: connected, 0 posts waiting"
@@ -115,7 +123,10 @@ def test_posts_made_while_chat_was_away_are_delivered_on_reconnect(chat: ChatBot
 def test_errbot_acls_apply_to_dutybot_commands_by_name(runtime) -> None:
     bot = ChatBot(runtime, ACCESS_CONTROLS={"team": {"denyusers": ("@bob",)}})
     try:
-        assert bot.ask("!team", as_user="@bob") == "You're not allowed to access this command from this user"
+        assert (
+            bot.ask("!team", as_user="@bob")
+            == "You're not allowed to access this command from this user"
+        )
         assert bot.ask("!team", as_user="@carol").startswith("Cloud Platform (demo): 9 people")
     finally:
         bot.stop()

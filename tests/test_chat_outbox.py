@@ -82,7 +82,15 @@ def test_a_post_can_reply_in_the_thread_of_a_users_message(runtime: Runtime) -> 
     sink = Sink()
     runtime.chat.attach(sink)
     with runtime.db.session() as session:
-        assert runtime.chat.anchor(session, "request:7", "#ask-cloud-platform", "1700000000.000100", "help!") is True
-        assert runtime.chat.anchor(session, "request:7", "#ask-cloud-platform", "1700000000.000999") is False
+        assert (
+            runtime.chat.anchor(
+                session, "request:7", "#ask-cloud-platform", "1700000000.000100", "help!"
+            )
+            is True
+        )
+        assert (
+            runtime.chat.anchor(session, "request:7", "#ask-cloud-platform", "1700000000.000999")
+            is False
+        )
     runtime.chat.post("support", "R-7 is now in progress", thread_ref="request:7")
     assert sink.sent == [("#ask-cloud-platform", "R-7 is now in progress", "1700000000.000100")]

@@ -22,14 +22,18 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**env, "DUTYBOT_DATA_DIR": str(tmp_path / "data"), "DUTYBOT_HTTP_PORT": "0", **extra}
 
 
-def test_plugins_lists_every_builtin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_plugins_lists_every_builtin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("DUTYBOT_DATA_DIR", str(tmp_path))
     assert main(["plugins"]) == 0
     listed = dict(line.split("\t") for line in capsys.readouterr().out.splitlines())
     assert {name: "built-in" for name in DEFAULT_PLUGINS}.items() <= listed.items()
 
 
-def test_db_upgrade_creates_the_schema(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_db_upgrade_creates_the_schema(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("DUTYBOT_DATA_DIR", str(tmp_path))
     assert main(["db", "upgrade"]) == 0
     assert capsys.readouterr().out == "database is up to date\n"
@@ -41,17 +45,26 @@ def test_run_refuses_a_broken_process_file_before_touching_chat(tmp_path: Path) 
     process = tmp_path / "process.toml"
     process.write_text('[team]\ntimezone = "Mars/Olympus"\n')
     result = subprocess.run(
-        [*DUTYBOT, "run"], cwd=ROOT, env=env_for(tmp_path, DUTYBOT_PROCESS_FILE=str(process)),
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        [*DUTYBOT, "run"],
+        cwd=ROOT,
+        env=env_for(tmp_path, DUTYBOT_PROCESS_FILE=str(process)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 2
-    assert result.stderr.endswith(f"dutybot: cannot start:\n{process}: team.timezone: unknown timezone 'Mars/Olympus'\n")
+    assert result.stderr.endswith(
+        f"dutybot: cannot start:\n{process}: team.timezone: unknown timezone 'Mars/Olympus'\n"
+    )
 
 
 def test_run_fails_loudly_when_errbot_cannot_load_a_plugin(tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()
-    (broken / "broken.plug").write_text("[Core]\nName = Broken\nModule = broken\n\n[Python]\nVersion = 3\n")
+    (broken / "broken.plug").write_text(
+        "[Core]\nName = Broken\nModule = broken\n\n[Python]\nVersion = 3\n"
+    )
     (broken / "broken.py").write_text("from errbot import BotPlugin\nthis is not python\n")
     config = tmp_path / "config.py"
     config.write_text(
@@ -60,8 +73,13 @@ def test_run_fails_loudly_when_errbot_cannot_load_a_plugin(tmp_path: Path) -> No
         f"BOT_EXTRA_PLUGIN_DIR = [BOT_EXTRA_PLUGIN_DIR, {str(broken)!r}]\n"
     )
     result = subprocess.run(
-        [*DUTYBOT, "run", "-c", str(config)], cwd=ROOT, env=env_for(tmp_path),
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        [*DUTYBOT, "run", "-c", str(config)],
+        cwd=ROOT,
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 2
     assert "dutybot: cannot start:\nErrbot could not load a plugin:" in result.stderr
@@ -70,8 +88,13 @@ def test_run_fails_loudly_when_errbot_cannot_load_a_plugin(tmp_path: Path) -> No
 
 def test_run_starts_the_console_bot_and_answers(tmp_path: Path) -> None:
     result = subprocess.run(
-        [*DUTYBOT, "run"], cwd=ROOT, env=env_for(tmp_path),
-        input="!whoami\n", capture_output=True, text=True, timeout=60,
+        [*DUTYBOT, "run"],
+        cwd=ROOT,
+        env=env_for(tmp_path),
+        input="!whoami\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert "ready: sqlite:///" in result.stdout

@@ -21,9 +21,21 @@ def test_the_embedded_default_is_the_reference_process() -> None:
     core = process.core
     assert core.team.timezone == "Europe/London"
     assert (core.holidays.country, core.holidays.subdivision) == ("GB", "ENG")
-    assert [p.id for p in process.people] == ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan"]
+    assert [p.id for p in process.people] == [
+        "alice",
+        "bob",
+        "carol",
+        "dave",
+        "erin",
+        "frank",
+        "grace",
+        "heidi",
+        "ivan",
+    ]
     assert core.channels.support == "#ask-cloud-platform"
-    assert core.hours.support.ranges_for(0, holiday=False) == core.hours.support.ranges_for(4, holiday=False)
+    assert core.hours.support.ranges_for(0, holiday=False) == core.hours.support.ranges_for(
+        4, holiday=False
+    )
     assert process.section("rota").support.cohort_size == 3
 
 
@@ -109,7 +121,9 @@ def test_a_disabled_plugins_section_is_ignored_not_an_error(tmp_path: Path) -> N
     assert "rota" not in process.sections
 
 
-def test_dutybot_check_exits_non_zero_listing_every_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dutybot_check_exits_non_zero_listing_every_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "process.toml"
     path.write_text(BAD)
     assert main(["check", str(path)]) == 1
@@ -117,7 +131,9 @@ def test_dutybot_check_exits_non_zero_listing_every_error(tmp_path: Path, capsys
     assert len(err) == 10 and all(line.startswith(f"{path}: ") for line in err)
 
 
-def test_dutybot_check_accepts_the_default(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_dutybot_check_accepts_the_default(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("DUTYBOT_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DUTYBOT_PROCESS_FILE", raising=False)
     assert main(["check"]) == 0

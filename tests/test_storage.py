@@ -26,7 +26,9 @@ def test_runtime_start_applies_every_plugins_migrations(runtime: Runtime) -> Non
 
     script = ScriptDirectory.from_config(runtime.db.alembic_config())
     with runtime.db.engine.connect() as connection:
-        current = tuple(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        current = tuple(
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        )
     applied = {rev.revision for rev in script.iterate_revisions(current, "base")}
     assert applied == {rev.revision for rev in script.walk_revisions()}
     assert "core_0001" in applied
@@ -54,7 +56,9 @@ def test_a_failed_session_leaves_nothing_behind(runtime: Runtime) -> None:
         session.flush()
         raise RuntimeError("boom")
     with runtime.db.session() as session:
-        assert session.scalars(select(AuditEntry).where(AuditEntry.action == "half-done")).all() == []
+        assert (
+            session.scalars(select(AuditEntry).where(AuditEntry.action == "half-done")).all() == []
+        )
 
 
 def test_sqlite_connections_have_foreign_keys_wal_and_busy_timeout(runtime: Runtime) -> None:

@@ -16,7 +16,9 @@ from core.runtime import Runtime
 
 def sender_handle(identifier: Any) -> str:
     """The handle people are listed by in the process file: a Slack user id, else ``@name``."""
-    return str(getattr(identifier, "userid", None) or getattr(identifier, "person", None) or identifier)
+    return str(
+        getattr(identifier, "userid", None) or getattr(identifier, "person", None) or identifier
+    )
 
 
 def room_of(message: Any) -> str | None:
@@ -29,7 +31,9 @@ def channel_name(runtime: Runtime, address: str | None) -> str | None:
     if address is None:
         return None
     channels = runtime.process.core.channels
-    return next((name for name in type(channels).model_fields if getattr(channels, name) == address), None)
+    return next(
+        (name for name in type(channels).model_fields if getattr(channels, name) == address), None
+    )
 
 
 def inbound(runtime: Runtime, message: Any) -> InboundMessage:
@@ -75,19 +79,26 @@ def errbot_command(runtime: Runtime, command: Command, prefix: str) -> ErrbotCom
     """An Errbot command that runs ``command`` through the runtime as the message's sender."""
 
     def run(_plugin: Any, message: Any, args: str) -> str:
-        return runtime.run_command(command.name, args, sender_handle(message.frm), room_of(message), prefix)
+        return runtime.run_command(
+            command.name, args, sender_handle(message.frm), room_of(message), prefix
+        )
 
-    return ErrbotCommand(run, name=command.errbot_name, doc=f"{command.summary}\nUsage: {prefix}{command.usage}")
+    return ErrbotCommand(
+        run, name=command.errbot_name, doc=f"{command.summary}\nUsage: {prefix}{command.usage}"
+    )
 
 
-def dynamic_plugins(runtime: Runtime, prefix: str) -> list[tuple[str, tuple[ErrbotCommand, ...], str]]:
+def dynamic_plugins(
+    runtime: Runtime, prefix: str
+) -> list[tuple[str, tuple[ErrbotCommand, ...], str]]:
     """One Errbot plugin per feature, so ``!help`` lists dutybot's commands grouped by feature."""
     return [
         (
             f"dutybot {feature}" if feature != "dutybot" else "dutybot",
             tuple(errbot_command(runtime, c, prefix) for c in commands),
-            "dutybot: the framework's own commands" if feature == "dutybot" else f"dutybot: {feature}",
+            "dutybot: the framework's own commands"
+            if feature == "dutybot"
+            else f"dutybot: {feature}",
         )
         for feature, commands in group_by_feature(runtime.commands.values()).items()
     ]
-

@@ -51,8 +51,11 @@ class Dutybot(BotPlugin):
         if message.body.startswith(self._bot.prefix) or message.frm == self.bot_identifier:
             return
         for reply in self.runtime.handle_message(inbound(self.runtime, message)):
-            self.send(message.frm.room if hasattr(message.frm, "room") else message.frm, reply,
-                      in_reply_to=message)
+            self.send(
+                message.frm.room if hasattr(message.frm, "room") else message.frm,
+                reply,
+                in_reply_to=message,
+            )
 
     def _deliver(self, address: str, text: str, parent_ref: str | None) -> str | None:
         message = outbound(self._bot, self.build_identifier(address), text, parent_ref)

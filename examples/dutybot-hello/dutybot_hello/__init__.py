@@ -19,7 +19,9 @@ def hello(ctx: CommandContext) -> str:
         raise UsageError("Greet one person at a time.")
     person = ctx.person_arg(words[0]) if words else ctx.require_person()
     runtime = ctx.runtime
-    on_support = runtime.hook.dutybot_role_holders(runtime=runtime, role="support", at=runtime.clock.now())
+    on_support = runtime.hook.dutybot_role_holders(
+        runtime=runtime, role="support", at=runtime.clock.now()
+    )
     with _lock:
         _greetings += 1
     return f"Hello, {person.name}! On support today: {', '.join(on_support or []) or 'nobody'}."

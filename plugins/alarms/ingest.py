@@ -1,0 +1,400 @@
+"""Storing alerts: deduplicate, group, track firing/resolved/flapping and post, atomically.
+
+One notification (a webhook body, or a message read in an alarm channel) is one transaction:
+the alerts, their alarm's new state, its events and its chat posts commit together or not at
+all, so a failure leaves nothing half-stored and the sender's retry starts clean. The first
+statement for each alarm is an UPDATE of its row, which takes the write lock at once (SQLite)
+or locks the row (PostgreSQL): concurrent notifications of one alarm queue instead of racing.
+Paging and listeners run after the commit (see ``follow_up``): they must never undo a stored
+alert, and the pager de-duplicates a repeated request by its key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from plugins.alarms import paging, render
+from plugins.alarms.durations import format_duration
+from plugins.alarms.models import FIRING, RESOLVED, AlarmAlert, AlarmEvent, AlarmGroup
+from plugins.alarms.routing import Routed, route
+from plugins.alarms.settings import section_of
+from plugins.alarms.sources import Alert
+from plugins.alarms.view import AlarmView
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+    from plugins.alarms.settings import AlarmsSection
+
+log = logging.getLogger(__name__)
+
+FIRED, ESCALATED, REPEATED = "fired", "escalated", "repeated"
+ATTEMPTS = 3
+KEY_CHUNK = 500
+_RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock
+
+
+_ALERTS = AlarmAlert.__table__
+# Statements of the hot path, built once: building and cache-keying them per notification
+# cost more than running them.
+_BUMP_GROUP = (
+    update(AlarmGroup)
+    .where(
+        AlarmGroup.source == bindparam("b_source"), AlarmGroup.key_hash == bindparam("b_key_hash")
+    )
+    .values(notifications=AlarmGroup.notifications + 1, last_notified_at=bindparam("b_now"))
+    .returning(AlarmGroup)
+)
+_KNOWN_ALERTS = select(
+    _ALERTS.c.key_hash, _ALERTS.c.id, _ALERTS.c.group_id, _ALERTS.c.status
+).where(
+    _ALERTS.c.source == bindparam("source"),
+    _ALERTS.c.key_hash.in_(bindparam("hashes", expanding=True)),
+)
+_INSERT_ALERTS = insert(_ALERTS)
+_UPDATE_ALERTS = (  # the SET clause also takes every column named in the parameters
+    update(_ALERTS)
+    .where(_ALERTS.c.id == bindparam("row_id"))
+    .values(notifications=_ALERTS.c.notifications + 1)
+)
+
+
+def key_hash(value: str) -> str:
+    """Keys of any length, unique-indexable on every database."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one notification did to one alarm: ``fired``, ``escalated``, ``repeated``, ``resolved``."""
+
+    alarm: AlarmView
+    kind: str
+
+
+@dataclass(frozen=True)
+class _Batch:
+    runtime: Runtime
+    section: AlarmsSection
+    source: str
+    now: datetime
+    priority: str | None
+    post: bool
+
+    def route(self, alert: Alert) -> Routed:
+        return route(self.runtime, self.section, alert.routing_labels(), self.priority)
+
+
+def ingest(
+    runtime: Runtime,
+    source: str,
+    alerts: Sequence[Alert],
+    *,
+    priority: str | None = None,
+    post: bool = True,
+) -> list[Change]:
+    """Store one notification's alerts; raises SQLAlchemyError when the database cannot.
+
+    ``priority`` fixes the priority instead of routing; ``post=False`` records without posting
+    (the alerts were read from chat, where they already are). Within a notification the last
+    alert with a given dedup key wins.
+    """
+    groups: dict[str, dict[str, Alert]] = {}
+    for alert in alerts:
+        groups.setdefault(alert.group_key or alert.dedup_key, {})[alert.dedup_key] = alert
+    ordered = sorted(groups.items(), key=lambda item: key_hash(item[0]))  # one lock order
+    batch = _Batch(runtime, section_of(runtime), source, runtime.clock.now(), priority, post)
+    attempt = 1
+    while True:
+        try:
+            with runtime.db.session() as session:
+                return [_store(batch, session, key, list(items.values())) for key, items in ordered]
+        except (IntegrityError, OperationalError) as exc:
+            if attempt >= ATTEMPTS or not _retryable(exc):
+                raise
+            log.info("retrying a notification from %s after %s", source, type(exc).__name__)
+            attempt += 1
+
+
+def follow_up(runtime: Runtime, changes: Iterable[Change]) -> None:
+    """After the commit: deliver posts, page for new paging alarms, tell listeners."""
+    runtime.chat.flush()
+    priorities = section_of(runtime).priorities
+    for change in changes:
+        paging_priority = (
+            change.alarm.priority in priorities and priorities[change.alarm.priority].page
+        )
+        if change.kind in (FIRED, ESCALATED) and paging_priority:
+            try:
+                paging.page_if_due(runtime, change.alarm.id, announce=True)
+            except Exception:
+                log.exception("paging for alarm #%s failed; the sweep will retry", change.alarm.id)
+        try:
+            runtime.hook.dutybot_alert_received(
+                runtime=runtime, alarm=change.alarm, change=change.kind
+            )
+        except Exception:
+            log.exception("a plugin failed handling alarm #%s (%s)", change.alarm.id, change.kind)
+
+
+def _retryable(exc: IntegrityError | OperationalError) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True  # two notifications created the same alarm or alert at once
+    return (
+        "database is locked" in str(exc.orig)
+        or getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES
+    )
+
+
+def _store(batch: _Batch, session: Session, group_key: str, alerts: list[Alert]) -> Change:
+    bumped = session.scalars(
+        _BUMP_GROUP,
+        {"b_source": batch.source, "b_key_hash": key_hash(group_key), "b_now": batch.now},
+        execution_options={"synchronize_session": False},
+    ).first()
+    routed = [(alert, batch.route(alert)) for alert in alerts]
+    group = bumped or _new_group(batch, group_key, routed)
+    if bumped is None:
+        session.add(group)
+        session.flush()
+    before, was_firing = group.alerts_firing, group.status == FIRING
+    group.alerts_firing += _upsert_alerts(batch, session, group, routed)
+    kind = _transition(batch, session, group, routed, was_firing)
+    if batch.post and not _silenced(group, batch.now):
+        _post(batch, session, group, kind, before)
+    shown = [a for a in alerts if a.status == FIRING] or alerts
+    common = dict(set.intersection(*(set(a.labels.items()) for a in shown)))
+    runbook = next((a.runbook_url for a in shown if a.runbook_url), "")
+    return Change(AlarmView.of(group, common, runbook), kind)
+
+
+def _new_group(batch: _Batch, group_key: str, routed: list[tuple[Alert, Routed]]) -> AlarmGroup:
+    titles = list(dict.fromkeys(alert.title for alert, _ in routed))
+    title = titles[0] if len(titles) == 1 else f"{titles[0]} (+{len(titles) - 1} more)"
+    best = _best(batch.section, routed)
+    return AlarmGroup(
+        source=batch.source,
+        key_hash=key_hash(group_key),
+        group_key=group_key,
+        title=title,
+        summary=_summary(routed),
+        priority=best.priority,
+        channel=best.channel,
+        status=RESOLVED,
+        episode=0,
+        notifications=1,
+        alerts_firing=0,
+        flapping=False,
+        first_seen_at=batch.now,
+        fired_at=batch.now,
+        last_notified_at=batch.now,
+        paged_episode=0,
+        silences=0,
+    )
+
+
+def _best(section: AlarmsSection, routed: list[tuple[Alert, Routed]]) -> Routed:
+    """The most urgent routing among the firing alerts (among all, when none fires)."""
+    candidates = [r for alert, r in routed if alert.status == FIRING] or [r for _, r in routed]
+    return min(candidates, key=lambda r: section.rank(r.priority))
+
+
+def _summary(routed: list[tuple[Alert, Routed]]) -> str:
+    summaries = {alert.summary for alert, _ in routed if alert.status == FIRING} or {
+        alert.summary for alert, _ in routed
+    }
+    return summaries.pop() if len(summaries) == 1 else ""
+
+
+def _upsert_alerts(
+    batch: _Batch, session: Session, group: AlarmGroup, routed: list[tuple[Alert, Routed]]
+) -> int:
+    """Insert new alerts and refresh known ones; returns the change in the firing count.
+
+    Core statements rather than ORM objects: a notification of 100 alerts is one SELECT of
+    their keys, one multi-row INSERT and one executemany UPDATE.
+    """
+    by_hash = {key_hash(alert.dedup_key): (alert, r) for alert, r in routed}
+    hashes = list(by_hash)
+    existing: dict[str, tuple[int, int, str]] = {}
+    for start in range(0, len(hashes), KEY_CHUNK):
+        params = {"source": batch.source, "hashes": hashes[start : start + KEY_CHUNK]}
+        existing.update((row[0], row[1:]) for row in session.execute(_KNOWN_ALERTS, params))
+    delta = 0
+    moved: set[int] = set()
+    fresh: list[dict[str, Any]] = []
+    known: list[dict[str, Any]] = []
+    for digest, (alert, routed_to) in by_hash.items():
+        fields = {
+            "group_id": group.id,
+            "title": alert.title,
+            "summary": alert.summary,
+            "description": alert.description,
+            "runbook_url": alert.runbook_url,
+            "url": alert.url,
+            "labels": alert.routing_labels(),
+            "priority": routed_to.priority,
+            "status": alert.status,
+            "starts_at": alert.starts_at,
+            "last_seen_at": batch.now,
+        }
+        firing = alert.status == FIRING
+        if digest not in existing:
+            delta += firing
+            fresh.append(
+                {
+                    **fields,
+                    "source": batch.source,
+                    "key_hash": digest,
+                    "dedup_key": alert.dedup_key,
+                    "first_seen_at": batch.now,
+                    "notifications": 1,
+                }
+            )
+            continue
+        row_id, group_id, status = existing[digest]
+        if group_id != group.id:
+            moved.add(group_id)
+            delta += firing
+        else:
+            delta += firing - (status == FIRING)
+        known.append({**fields, "row_id": row_id})
+    if fresh:
+        session.execute(_INSERT_ALERTS, fresh)
+    if known:
+        session.execute(_UPDATE_ALERTS, known)
+    for other in moved:
+        _recount(batch, session, other)
+    return delta
+
+
+def _recount(batch: _Batch, session: Session, group_id: int) -> None:
+    """An alarm whose alerts moved to another group (the sender regrouped) may now be over."""
+    other = session.get(AlarmGroup, group_id)
+    if other is None:
+        return
+    other.alerts_firing = (
+        session.scalar(
+            select(func.count())
+            .select_from(AlarmAlert)
+            .where(AlarmAlert.group_id == group_id, AlarmAlert.status == FIRING)
+        )
+        or 0
+    )
+    if other.alerts_firing == 0 and other.status == FIRING:
+        other.status, other.resolved_at = RESOLVED, batch.now
+        _event(session, other, RESOLVED, batch.now, "its alerts moved to another alarm")
+
+
+def _transition(
+    batch: _Batch,
+    session: Session,
+    group: AlarmGroup,
+    routed: list[tuple[Alert, Routed]],
+    was_firing: bool,
+) -> str:
+    now, section = batch.now, batch.section
+    best = _best(section, routed)
+    if group.alerts_firing and not was_firing:
+        recent = _fired_within(session, group, now - section.flap_window) if group.episode else 0
+        group.status, group.episode, group.fired_at, group.resolved_at = (
+            FIRING,
+            group.episode + 1,
+            now,
+            None,
+        )
+        group.acked_by = group.acked_at = None
+        group.priority, group.channel, group.summary = best.priority, best.channel, _summary(routed)
+        group.starts_at = min(
+            (a.starts_at for a, _ in routed if a.status == FIRING and a.starts_at), default=None
+        )
+        group.flapping = recent + 1 >= section.flap_count
+        _event(session, group, FIRED, now, f"episode {group.episode}")
+        return FIRED
+    if group.alerts_firing:
+        if section.rank(best.priority) < section.rank(group.priority):
+            _event(session, group, ESCALATED, now, f"from {group.priority}")
+            group.priority, group.channel, group.summary = (
+                best.priority,
+                best.channel,
+                _summary(routed),
+            )
+            return ESCALATED
+        return REPEATED
+    if was_firing:
+        group.status, group.resolved_at = RESOLVED, now
+        _event(session, group, RESOLVED, now, f"episode {group.episode}")
+        return RESOLVED
+    return REPEATED
+
+
+def _event(session: Session, group: AlarmGroup, kind: str, at: datetime, detail: str = "") -> None:
+    session.add(
+        AlarmEvent(group_id=group.id, at=at, kind=kind, priority=group.priority, detail=detail)
+    )
+
+
+def _silenced(group: AlarmGroup, now: datetime) -> bool:
+    return group.silenced_until is not None and group.silenced_until > now
+
+
+def _post(batch: _Batch, session: Session, group: AlarmGroup, kind: str, before: int) -> None:
+    """One top-level post per firing episode; everything after it goes to its thread."""
+    runtime, section, now = batch.runtime, batch.section, batch.now
+    chat = runtime.chat
+    base = f"alarm-{group.id}-{group.episode}"
+    if kind == FIRED and group.flapping and group.post_key:
+        fired = _fired_within(session, group, now - section.flap_window)
+        text = render.flapping(group, fired, format_duration(section.flap_window))
+        chat.post(
+            group.channel, text, key=f"{base}-flap", thread_ref=group.post_key, session=session
+        )
+        group.last_posted_at = now
+    elif kind in (FIRED, ESCALATED):
+        firing = session.scalars(
+            select(AlarmAlert)
+            .where(AlarmAlert.group_id == group.id, AlarmAlert.status == FIRING)
+            .order_by(AlarmAlert.id)
+        ).all()
+        key = base if kind == FIRED else f"{base}-{group.priority}"
+        text = render.fired_post(runtime, group, render.digest(firing, section.show_labels))
+        chat.post(group.channel, text, key=key, session=session)
+        group.post_key, group.last_posted_at = key, now
+    elif kind == RESOLVED:
+        priority = section.priorities.get(group.priority)
+        if group.post_key and (priority is None or priority.send_resolved):
+            text = render.resolved(runtime, group)
+            chat.post(
+                group.channel,
+                text,
+                key=f"{base}-resolved",
+                thread_ref=group.post_key,
+                session=session,
+            )
+            group.last_posted_at = now
+    elif group.status == FIRING and group.post_key and _due(group.last_posted_at, now, section):
+        text = render.still_firing(group, before)
+        key = f"alarm-{group.id}-n{group.notifications}"
+        chat.post(group.channel, text, key=key, thread_ref=group.post_key, session=session)
+        group.last_posted_at = now
+
+
+def _fired_within(session: Session, group: AlarmGroup, since: datetime) -> int:
+    query = (
+        select(func.count())
+        .select_from(AlarmEvent)
+        .where(AlarmEvent.group_id == group.id, AlarmEvent.kind == FIRED, AlarmEvent.at > since)
+    )
+    return session.scalar(query) or 0
+
+
+def _due(last: datetime | None, now: datetime, section: AlarmsSection) -> bool:
+    return last is None or now - last >= section.update_interval

@@ -1,0 +1,1 @@
+"""The pager: durable, exactly-once paging through apprise, with escalation and acknowledgement."""

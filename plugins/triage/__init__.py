@@ -1,0 +1,1 @@
+"""Support requests: intake from the support channel, triage, SLA clocks and the board."""

@@ -1,0 +1,374 @@
+"""Triage from chat, silences that expire, and what alarms add to the checklist, handover,
+status and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from core import hookimpl
+from core.clock import FakeClock
+from core.models import AuditEntry
+from core.runtime import Runtime
+from tests.conftest import ChatBot, advance
+from tests.test_alarms import HIGH, LOW, Alarms, Post, alarms_factory, fixture, local
+
+
+@pytest.fixture
+def make_alarms(make_runtime: Callable[..., Runtime], clock: FakeClock) -> Callable[..., Alarms]:
+    return alarms_factory(make_runtime, clock)
+
+
+@pytest.fixture
+def alarms(make_alarms: Callable[..., Alarms]) -> Alarms:
+    return make_alarms()
+
+
+LIST_LINE = "- #1 NginxIngressDown (high): Nginx ingress controller is down — 1 alert firing since 2026-11-27 03:09"
+
+
+def fired(alarms: Alarms, name: str = "critical-firing") -> None:
+    alarms.am(name)
+    alarms.take(), alarms.pages()
+
+
+def audit(alarms: Alarms) -> list[tuple[str, str, str, str]]:
+    with alarms.runtime.db.session() as session:
+        return [
+            (e.actor, e.action, e.subject, e.detail)
+            for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
+
+
+# --- listing -----------------------------------------------------------------------------------
+
+
+def test_list_open_alarms_by_priority(alarms: Alarms, clock: FakeClock) -> None:
+    assert alarms.run("alarms") == "No open alarms."
+    fired(alarms)
+    clock.advance(minutes=1)
+    fired(alarms, "warning-two-alerts-firing")
+    assert alarms.run("alarms") == (
+        "Open alarms (2):\n"
+        f"{LIST_LINE}\n"
+        "- #2 CPU-High (low): CPU usage above 80% for 5m — 2 alerts firing since 2026-11-27 03:09"
+    )
+    assert alarms.run("alarms", "high") == f"Open high alarms (1):\n{LIST_LINE}"
+    assert alarms.run("alarms", "open") == alarms.run("alarms")
+    assert alarms.run("alarms", "info") == "No open info alarms."
+    assert alarms.run("alarms", "urgent") == (
+        "Show open alarms, or those of one priority (high, low, info).\nUsage: !alarms [open|high|low|PRIORITY]"
+    )
+
+
+def test_alarms_command_through_errbot(alarms: Alarms) -> None:
+    fired(alarms)
+    bot = ChatBot(alarms.runtime)
+    try:
+        assert bot.ask("!alarms high", as_user="@bob") == f"Open high alarms (1):\n{LIST_LINE}"
+        # the thread note goes out as the command finishes, just before its reply
+        assert bot.ask("!alarm ack 1", as_user="@bob") == "Acknowledged by Bob Baker."
+        assert bot.pop() == "Acknowledged alarm #1 NginxIngressDown; it will not page."
+        bot.assert_quiet()
+    finally:
+        bot.stop()
+
+
+def test_show_an_alarm(alarms: Alarms) -> None:
+    fired(alarms, "warning-two-alerts-firing")
+    assert alarms.run("alarm show", "#1") == (
+        "#1 CPU-High (low): CPU usage above 80% for 5m — 2 alerts firing since 2026-11-27 03:09\n"
+        "Source: alertmanager; 1 notification, first 2026-11-30 08:00, last 2026-11-30 08:00; fired 1 time\n"
+        "- firing: CPU-High {alertname=CPU-High, cluster=live, instance=10.0.1.17:9100, job=node-exporter, "
+        "severity=warning} CPU usage above 80% for 5m\n"
+        "- firing: CPU-High {alertname=CPU-High, cluster=live, instance=10.0.1.18:9100, job=node-exporter, "
+        "severity=warning} CPU usage above 80% for 5m"
+    )
+
+
+# --- acknowledge and assign --------------------------------------------------------------------
+
+
+def test_acknowledge_notes_it_in_the_thread_and_is_audited(alarms: Alarms) -> None:
+    fired(alarms)
+    assert (
+        alarms.run("alarm ack", "1", "@bob")
+        == "Acknowledged alarm #1 NginxIngressDown; it will not page."
+    )
+    assert alarms.take() == [Post(HIGH, "Acknowledged by Bob Baker.", "m1")]
+    assert (
+        alarms.run("alarm ack", "1")
+        == "Alarm #1 was already acknowledged by bob at 2026-11-30 08:00."
+    )
+    assert alarms.run("alarms") == f"Open alarms (1):\n{LIST_LINE}; acked by bob"
+    assert audit(alarms) == [("bob", "alarm ack", "alarm #1 NginxIngressDown", "")]
+
+
+def test_acknowledged_alarm_does_not_page_when_hours_begin(
+    alarms: Alarms, clock: FakeClock
+) -> None:
+    clock.set(local(30, 23))
+    fired(alarms)
+    alarms.run("alarm ack", "1", "@dave")
+    advance(alarms.runtime, clock, local(1, 7, 30), step=timedelta(minutes=30))
+    assert alarms.pages() == []
+
+
+def test_acknowledge_errors(alarms: Alarms, clock: FakeClock) -> None:
+    fired(alarms)
+    assert alarms.run("alarm ack", "") == "Give one alarm number.\nUsage: !alarm ack ID"
+    assert alarms.run("alarm ack", "x") == (
+        "'x' is not an alarm number (the #number in its post, e.g. 12).\nUsage: !alarm ack ID"
+    )
+    assert alarms.run("alarm ack", "99") == "There is no alarm #99."
+    assert alarms.run("alarm ack", "1", "@mallory") == (
+        "Sorry @mallory, `!alarm ack` needs the permission 'alarms.triage' "
+        "(acknowledge, assign and give feedback on alarms, and declare incidents from them)."
+    )
+    clock.advance(minutes=5)
+    alarms.am("critical-resolved")
+    assert (
+        alarms.run("alarm ack", "1")
+        == "Alarm #1 NginxIngressDown is resolved; there is nothing to acknowledge."
+    )
+    assert audit(alarms) == []
+
+
+def test_a_new_firing_episode_needs_a_new_acknowledgement(alarms: Alarms, clock: FakeClock) -> None:
+    fired(alarms)
+    alarms.run("alarm ack", "1")
+    clock.advance(hours=2)
+    alarms.am("critical-resolved")
+    clock.advance(hours=2)
+    alarms.am("critical-firing")
+    assert alarms.group(1).acked_by is None
+    assert alarms.pages() == [("support", "alarm-1-2")]  # 12:00: support hours
+
+
+def test_assign(alarms: Alarms) -> None:
+    fired(alarms)
+    assert (
+        alarms.run("alarm assign", "1 @carol")
+        == "Alarm #1 NginxIngressDown is assigned to Carol Chen."
+    )
+    assert alarms.take() == [Post(HIGH, "Assigned to Carol Chen by Alice Archer.", "m1")]
+    assert alarms.run("alarms").endswith("; assigned to carol")
+    assert alarms.run("alarm assign", "1 @zed") == (
+        "I don't know anyone called '@zed'. People in this team: "
+        "alice, bob, carol, dave, erin, frank, grace, heidi, ivan.\nUsage: !alarm assign ID @person"
+    )
+    assert (
+        alarms.run("alarm assign", "1")
+        == "Give the alarm number and the person.\nUsage: !alarm assign ID @person"
+    )
+    assert audit(alarms) == [("alice", "alarm assign", "alarm #1 NginxIngressDown", "carol")]
+
+
+# --- silences ----------------------------------------------------------------------------------
+
+
+def test_silence_is_announced_suppresses_updates_and_its_end_is_announced(
+    alarms: Alarms, clock: FakeClock
+) -> None:
+    fired(alarms)
+    assert (
+        alarms.run("alarm silence", "1 2h deploying the fix")
+        == "Silenced alarm #1 until 2026-11-30 10:00."
+    )
+    assert alarms.take() == [
+        Post(
+            HIGH,
+            "Alice Archer silenced alarm #1 NginxIngressDown for 2h (until 2026-11-30 10:00): "
+            "deploying the fix. No posts or pages for it until then.",
+        )
+    ]
+    advance(alarms.runtime, clock, local(30, 9))
+    alarms.am("critical-firing")  # a repeat well past the update interval
+    assert alarms.take() == []
+    assert alarms.run("alarms") == f"Open alarms (1):\n{LIST_LINE}; silenced until 2026-11-30 10:00"
+    advance(alarms.runtime, clock, local(30, 10, 1))
+    assert alarms.take() == [
+        Post(
+            HIGH,
+            "The silence on alarm #1 NginxIngressDown has ended; it is still firing (1 alert).",
+        )
+    ]
+    advance(alarms.runtime, clock, local(30, 10, 5))
+    assert alarms.take() == []
+    assert audit(alarms) == [
+        ("alice", "alarm silence", "alarm #1 NginxIngressDown", "2h: deploying the fix"),
+        ("dutybot", "alarm silence ended", "alarm #1 NginxIngressDown", ""),
+    ]
+
+
+def test_a_silenced_alarm_pages_when_its_silence_ends(alarms: Alarms, clock: FakeClock) -> None:
+    clock.set(local(30, 23))
+    fired(alarms)
+    alarms.run("alarm silence", "1 9h known overnight maintenance")
+    advance(alarms.runtime, clock, local(1, 7, 59), step=timedelta(minutes=20))
+    assert alarms.pages() == []
+    advance(alarms.runtime, clock, local(1, 8, 1))
+    assert alarms.pages() == [("oncall", "alarm-1-1")]
+
+
+def test_unsilence(alarms: Alarms) -> None:
+    fired(alarms)
+    assert alarms.run("alarm unsilence", "1") == "Alarm #1 is not silenced."
+    alarms.run("alarm silence", "1 30m checking")
+    alarms.take()
+    assert alarms.run("alarm unsilence", "1") == "Lifted the silence on alarm #1."
+    assert alarms.take() == [
+        Post(
+            HIGH,
+            "Alice Archer lifted the silence on alarm #1 NginxIngressDown; it is still firing (1 alert).",
+        )
+    ]
+
+
+def test_silence_errors(alarms: Alarms) -> None:
+    fired(alarms)
+    usage = (
+        "\nUsage: !alarm silence ID DURATION REASON (e.g. alarm silence 12 2h deploying the fix)"
+    )
+    assert (
+        alarms.run("alarm silence", "1 2h") == "Give the alarm number, how long, and why." + usage
+    )
+    assert alarms.run("alarm silence", "1 2x because") == (
+        "'2x' is not a duration (write e.g. 30m, 2h, 1h30m or 7d)." + usage
+    )
+    assert alarms.run("alarm silence", "1 8d because") == "A silence lasts at most 7d." + usage
+    assert alarms.run("alarm silence", "2 1h because") == "There is no alarm #2."
+    assert alarms.take() == [] and audit(alarms) == []
+
+
+# --- feedback and incidents --------------------------------------------------------------------
+
+
+def test_noise_and_actionable_feedback_is_counted_in_metrics(
+    alarms: Alarms, clock: FakeClock
+) -> None:
+    fired(alarms)
+    fired(alarms, "warning-two-alerts-firing")
+    assert (
+        alarms.run("alarm noise", "2")
+        == "Thanks: alarm #2 CPU-High is marked noise (counted in the alarm metrics)."
+    )
+    assert alarms.run("alarm actionable", "1") == (
+        "Thanks: alarm #1 NginxIngressDown is marked actionable (counted in the alarm metrics)."
+    )
+    start, end = local(30, 0), local(1, 0)
+    figures = alarms.runtime.hook.dutybot_metrics(runtime=alarms.runtime, start=start, end=end)
+    assert {
+        "alarms_fired": 2,
+        "alarms_fired_by_priority": {"high": 1, "low": 1},
+        "alarms_paged": 1,
+        "alarms_noise": 1,
+        "alarms_actionable": 1,
+    } in figures
+
+
+class Incidents:
+    """Stands in for the incident plugin."""
+
+    def __init__(self) -> None:
+        self.declared: list[tuple[Any, str]] = []
+
+    @hookimpl
+    def dutybot_alarm_escalated(self, alarm: Any, by: str) -> str:
+        self.declared.append((alarm, by))
+        return "INC-7"
+
+
+def test_incident_without_an_incident_plugin_says_how_to_declare(alarms: Alarms) -> None:
+    fired(alarms)
+    assert alarms.run("alarm incident", "1") == (
+        "No incident plugin is installed, so I cannot declare an incident from alarm #1. Declare it in the "
+        'team channel: "I am declaring an incident because [reason]. The impact is that [impact]."'
+    )
+    assert alarms.group(1).incident_ref is None
+
+
+def test_incident_is_declared_through_the_hook_and_linked(
+    make_alarms: Callable[..., Alarms],
+) -> None:
+    incidents = Incidents()
+    alarms = make_alarms(plugins=(incidents,))
+    fired(alarms)
+    assert (
+        alarms.run("alarm incident", "1", "@dave")
+        == "Declared incident INC-7 from alarm #1 NginxIngressDown."
+    )
+    assert alarms.take() == [
+        Post(HIGH, "Dave Dhillon declared incident INC-7 from this alarm.", "m1")
+    ]
+    ((alarm, by),) = incidents.declared
+    assert (alarm.id, alarm.title, alarm.summary, alarm.priority, by) == (
+        1,
+        "NginxIngressDown",
+        "Nginx ingress controller is down",
+        "high",
+        "dave",
+    )
+    assert alarms.run("alarm incident", "1") == "Alarm #1 is already linked to incident INC-7."
+    assert alarms.run("alarms").endswith("; incident INC-7")
+
+
+# --- the support day ---------------------------------------------------------------------------
+
+
+def test_checklist_line_counts_alarms_since_the_last_handover(
+    alarms: Alarms, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 27, 17, 0, tzinfo=UTC))  # Friday, before the handover: not counted
+    fired(alarms, "info-firing")
+    resolved_info = fixture("info-firing")
+    resolved_info["alerts"][0]["status"] = "resolved"
+    alarms.am(resolved_info)
+    clock.set(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))  # Saturday
+    fired(alarms)
+    clock.set(datetime(2026, 11, 29, 3, 0, tzinfo=UTC))
+    fired(alarms, "warning-two-alerts-firing")
+    clock.advance(minutes=30)
+    resolved = fixture("warning-two-alerts-firing")
+    for alert in resolved["alerts"]:
+        alert["status"] = "resolved"
+    alarms.am(resolved)
+    clock.set(local(30, 9))
+    items = alarms.runtime.hook.dutybot_checklist_items(
+        runtime=alarms.runtime, day=local(30, 9).date()
+    )
+    assert items == [
+        [
+            "Alarms since the last handover (2026-11-27 18:00): "
+            "1 high (still open: #2 NginxIngressDown), 1 low (none open)."
+        ]
+    ]
+
+
+def test_handover_and_status_lines(alarms: Alarms) -> None:
+    runtime = alarms.runtime
+    assert runtime.hook.dutybot_handover_items(runtime=runtime, day=local(30, 18).date()) == [
+        ["Open alarms: none."]
+    ]
+    fired(alarms)
+    fired(alarms, "info-firing")
+    assert runtime.hook.dutybot_handover_items(runtime=runtime, day=local(30, 18).date()) == [
+        ["Open alarms: 1 high (open: #1 NginxIngressDown), 1 info (open: #2 KubeNodeCountChanged)."]
+    ]
+    assert runtime.hook.dutybot_status(runtime=runtime) == [
+        [
+            "Alarms: 2 open (1 high, 1 info)",
+            "Alert sources: /alerts/alertmanager (credentials set), /alerts/generic (credentials set), "
+            "/alerts/grafana (credentials set)",
+        ]
+    ]
+
+
+def test_low_alarms_list_in_their_channel_order(alarms: Alarms) -> None:
+    fired(alarms, "warning-two-alerts-firing")
+    assert alarms.run("alarms", "low").startswith("Open low alarms (1):\n- #1 CPU-High (low)")
+    assert LOW == "#lower-priority-alarms"
