@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from core import hookimpl
 from plugins.oncall import commands as oncall_commands
+from plugins.oncall.incidents import record_incident_work
 from plugins.oncall.jobs import jobs, plan_and_check
 from plugins.oncall.models import COVER, OPEN, Entry
 from plugins.oncall.periods import shift_bounds
@@ -87,6 +88,12 @@ def dutybot_person_roles(runtime: Runtime, person: str) -> list[str]:
     return [
         f"on-call rota: next {first.role} {runtime.calendars.format(first.start)} to {runtime.calendars.format(first.end)}"
     ]
+
+
+@hookimpl
+def dutybot_incident_resolved(runtime: Runtime, incident: Any) -> None:
+    record_incident_work(runtime, oncall_commands.section_of(runtime), incident)
+    runtime.chat.flush()
 
 
 @hookimpl
