@@ -348,6 +348,10 @@ class Window:
             ordinal = base + _BLOCK
         raise ValueError(f"{self.name}: no open time within {_HORIZON_DAYS} days")
 
+    def opens_on(self, day: date) -> bool:
+        """Whether the window has any open time on this local date (cached: rotas ask a lot)."""
+        return bool(self._day(day.toordinal()))
+
     def day_ranges(self, day: date) -> list[tuple[datetime, datetime]]:
         """The UTC open intervals of one local date (for rotas and the 09:00 post)."""
         return [(_utc(s), _utc(e)) for s, e in self._day(day.toordinal())]
@@ -438,7 +442,7 @@ class Calendars:
 
     def is_working_day(self, day: date) -> bool:
         """Whether the 'working' window has any open time on this local date."""
-        return bool(self.working.day_ranges(day))
+        return self.working.opens_on(day)
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after ``day``."""

@@ -54,6 +54,7 @@ class SupportRotaService:
         assert isinstance(section, RotaSection)
         self.settings: SupportRota = section.support
         self.strategy = _build_strategy(runtime, self.settings)
+        self._planned: dict[date, Rota] = {}
 
     @property
     def calendars(self) -> Calendars:
@@ -108,8 +109,17 @@ class SupportRotaService:
         return self.runtime.pm.subset_hook_caller("dutybot_leave", [mine] if mine else [])
 
     def planned(self, last: date) -> Rota:
-        """The rota as the strategy alone plans it: no leave, no changes."""
-        return generate(self.settings, self.strategy, self.calendars, (), (), last)
+        """The rota as the strategy alone plans it: no leave, no changes.
+
+        It depends only on the process file and the calendars, which are fixed for a runtime, so
+        each horizon is computed once (``!whoami`` and ``!rota`` ask for it on every call).
+        """
+        found = self._planned.get(last)
+        if found is None:
+            found = self._planned.setdefault(
+                last, generate(self.settings, self.strategy, self.calendars, (), (), last)
+            )
+        return found
 
     def days(self, first: date, last: date, session: Session | None = None) -> list[RotaDay]:
         rota = self.generate(last, session)
