@@ -7,10 +7,15 @@ run every database test on PostgreSQL as well; each test gets its own schema the
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import secrets
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,6 +112,43 @@ def make_runtime(
 def runtime(make_runtime: Callable[..., Runtime]) -> Runtime:
     """A started runtime on the built-in process, a fresh database and a fake clock."""
     return make_runtime()
+
+
+@contextmanager
+def pip_installed(example: str, module: str, workdir: Path) -> Iterator[Path]:
+    """pip-install ``examples/<example>`` into a private target, the path a user's pip takes.
+
+    A copy is built, so the checkout gets no build/ or egg-info; the target goes on sys.path
+    (where dutybot's entry-point discovery finds it) for the duration.
+    """
+    source = workdir / "src" / example
+    shutil.copytree(
+        ROOT / "examples" / example, source, ignore=shutil.ignore_patterns("build", "*.egg-info")
+    )
+    target = workdir / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(source),
+        ],
+        check=True,
+    )
+    sys.path.insert(0, str(target))
+    importlib.invalidate_caches()
+    try:
+        yield target
+    finally:
+        sys.path.remove(str(target))
+        sys.modules.pop(module, None)
+        importlib.invalidate_caches()
 
 
 class ChatBot:

@@ -3,11 +3,7 @@ local HTTP server that imitates the two GitHub REST endpoints it calls (no netwo
 
 from __future__ import annotations
 
-import importlib
 import json
-import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,10 +15,9 @@ import pytest
 
 from core.clock import FakeClock
 from core.runtime import Runtime
-from tests.conftest import ROOT
+from tests.conftest import pip_installed
 from tests.test_triage_harness import Desk, desk_maker, london
 
-EXAMPLE = ROOT / "examples" / "dutybot-github-issues"
 TOKEN = "ghp-test-token"
 REPO = "acme/platform-support"
 
@@ -82,33 +77,10 @@ def _handler(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """pip-install a copy of the example into a private target, the path a user's pip takes."""
-    source = tmp_path_factory.mktemp("src") / "dutybot-github-issues"
-    shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
-    target = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(source),
-        ],
-        check=True,
-    )
-    sys.path.insert(0, str(target))
-    importlib.invalidate_caches()
-    try:
+    with pip_installed(
+        "dutybot-github-issues", "dutybot_github_issues", tmp_path_factory.mktemp("gh")
+    ) as target:
         yield target
-    finally:
-        sys.path.remove(str(target))
-        sys.modules.pop("dutybot_github_issues", None)
-        importlib.invalidate_caches()
 
 
 @pytest.fixture

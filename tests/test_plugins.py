@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import re
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,9 +11,7 @@ import pytest
 from core import hookimpl
 from core.plugin_manager import DEFAULT_PLUGINS, PluginError, build_plugin_manager
 from core.runtime import Runtime
-from tests.conftest import ROOT, ChatBot
-
-EXAMPLE = ROOT / "examples" / "dutybot-hello"
+from tests.conftest import ChatBot, pip_installed
 
 
 class Misspelt:
@@ -63,31 +58,10 @@ def test_disable_by_process_file(make_runtime: Callable[..., Runtime]) -> None:
 
 @pytest.fixture(scope="module")
 def installed_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """pip-install examples/dutybot-hello into a private target, the path a user's pip takes."""
-    target = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(EXAMPLE),
-        ],
-        check=True,
-    )
-    sys.path.insert(0, str(target))
-    importlib.invalidate_caches()
-    try:
+    with pip_installed(
+        "dutybot-hello", "dutybot_hello", tmp_path_factory.mktemp("hello")
+    ) as target:
         yield target
-    finally:
-        sys.path.remove(str(target))
-        sys.modules.pop("dutybot_hello", None)
-        importlib.invalidate_caches()
 
 
 def test_an_installed_plugin_is_loaded_from_its_entry_point(installed_example: Path) -> None:
