@@ -16,9 +16,7 @@ Run: .venv/bin/python benchmarks/bench_core.py   (or `make bench` for every benc
 
 from __future__ import annotations
 
-import logging
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,8 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from errbot.backends.test import TestBot  # noqa: E402
-
+from benchmarks.chatbench import chat_bot, time_commands  # noqa: E402
 from core import runtime as runtime_module  # noqa: E402
 from core.runtime import Runtime  # noqa: E402
 from core.settings import Settings  # noqa: E402
@@ -37,16 +34,6 @@ from core.settings import Settings  # noqa: E402
 ROUNDS = 300
 COMMANDS = ["!whoami", "!team", "!dutybot status"]
 FRAMEWORK_PATH = "!team"
-
-
-def round_trips(bot: TestBot, command: str, rounds: int) -> list[float]:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        bot.push_message(command)
-        bot.pop_message(timeout=5)
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def bench_commands() -> bool:
@@ -57,51 +44,21 @@ def bench_commands() -> bool:
         http_enabled=False,
         scheduler_enabled=False,
     )
-    runtime = runtime_module.install(Runtime(settings).start())
-    bot = TestBot(
-        extra_plugin_dir=str(ROOT / "plugins" / "bridge"),
-        loglevel=logging.ERROR,
-        extra_config={
-            "BOT_ADMINS": ("@alice",),
-            "AUTOINSTALL_DEPS": False,
-            "CORE_PLUGINS": ("ACLs", "CommandNotFoundFilter", "Help", "Utils"),
-        },
-    )
-    bot.start()
-    ok = True
+    runtime_module.install(Runtime(settings).start())
     try:
-        same_length = {}
-        for command in COMMANDS:
-            reply = bot.exec_command(command)
-            same_length[command] = "!echo " + " ".join(reply.split())
-        for command in ["!echo warm", *COMMANDS, *same_length.values()]:
-            round_trips(bot, command, 20)
-        echo: list[float] = []
-        ours: dict[str, list[float]] = {c: [] for c in COMMANDS}
-        echo_same: dict[str, list[float]] = {c: [] for c in COMMANDS}
-        for _ in range(ROUNDS // 10):  # interleaved, so drift hits both alike
-            echo += round_trips(bot, "!echo hello", 10)
-            for command in COMMANDS:
-                ours[command] += round_trips(bot, command, 10)
-                echo_same[command] += round_trips(bot, same_length[command], 10)
-        baseline = statistics.median(echo)
-        print(
-            f"core: Errbot !echo median round-trip {baseline * 1000:.2f} ms (baseline, {len(echo)} rounds)"
-        )
-        for command, times in ours.items():
-            ours_ms = statistics.median(times)
-            ratio = ours_ms / baseline
-            same_ratio = ours_ms / statistics.median(echo_same[command])
-            if command == FRAMEWORK_PATH:
-                ok &= same_ratio <= 1.5
-            judged = " (target <= 1.5x)" if command == FRAMEWORK_PATH else " (information)"
-            print(
-                f"core: {command:<16} median {ours_ms * 1000:.2f} ms = {ratio:.2f}x !echo hello, "
-                f"{same_ratio:.2f}x !echo of an equally long reply{judged}"
-            )
+        with chat_bot() as bot:
+            timings = time_commands(bot, COMMANDS, ROUNDS)
     finally:
-        bot.stop()
-        runtime.stop()
+        runtime_module.uninstall()
+    print(f"core: Errbot !echo median round-trip {timings[0].echo * 1000:.2f} ms (baseline)")
+    ok = True
+    for timing in timings:
+        judged = timing.command == FRAMEWORK_PATH
+        ok &= not judged or timing.median / timing.echo_same_length <= 1.5
+        print(
+            f"core: {timing.command:<16} {timing.describe()}"
+            + (" (target <= 1.5x)" if judged else " (information)")
+        )
     return ok
 
 

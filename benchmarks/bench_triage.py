@@ -13,8 +13,6 @@ for the queue query is printed to show it walks an index instead of sorting ever
 
 from __future__ import annotations
 
-import logging
-import statistics
 import sys
 import tempfile
 import time
@@ -24,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from errbot.backends.test import TestBot  # noqa: E402
 from sqlalchemy import ColumnElement, case, func, insert, literal, null, select, text  # noqa: E402
 
+from benchmarks.chatbench import chat_bot, time_commands  # noqa: E402
 from core import runtime as runtime_module  # noqa: E402
 from core.clock import FakeClock  # noqa: E402
 from core.plugin_manager import DEFAULT_PLUGINS  # noqa: E402
@@ -103,16 +101,6 @@ def fill(runtime: Runtime) -> float:
     return time.perf_counter() - start
 
 
-def round_trips(bot: TestBot, command: str, rounds: int) -> list[float]:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        bot.push_message(command)
-        bot.pop_message(timeout=5)
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def plan(runtime: Runtime) -> str:
     query = (
         "SELECT id FROM triage_requests WHERE sla_due_at IS NOT NULL "
@@ -134,47 +122,19 @@ def main() -> bool:
     runtime = runtime_module.install(Runtime(settings, clock=FakeClock(NOW)).start())
     print(f"triage: inserted {REQUESTS:,} requests in {fill(runtime):.1f} s")
     print(f"triage: SQLite plan for the queue: {plan(runtime)}")
-    bot = TestBot(
-        extra_plugin_dir=str(ROOT / "plugins" / "bridge"),
-        loglevel=logging.ERROR,
-        extra_config={
-            "BOT_ADMINS": ("@alice",),
-            "AUTOINSTALL_DEPS": False,
-            "CORE_PLUGINS": ("ACLs", "CommandNotFoundFilter", "Help", "Utils"),
-        },
-    )
-    bot.start()
     try:
-        same_length = {c: "!echo " + " ".join(bot.exec_command(c).split()) for c in COMMANDS}
-        print(
-            f"triage: !requests open answers with {len(bot.exec_command(COMMANDS[0]).splitlines())} lines"
-        )
-        for command in ["!echo warm", *COMMANDS, *same_length.values()]:
-            round_trips(bot, command, 5)
-        echo: list[float] = []
-        ours: dict[str, list[float]] = {c: [] for c in COMMANDS}
-        echo_same: dict[str, list[float]] = {c: [] for c in COMMANDS}
-        for _ in range(ROUNDS // 10):  # interleaved, so drift hits both alike
-            echo += round_trips(bot, "!echo hello", 10)
-            for command in COMMANDS:
-                ours[command] += round_trips(bot, command, 10)
-                echo_same[command] += round_trips(bot, same_length[command], 10)
-        baseline = statistics.median(echo)
-        print(
-            f"triage: Errbot !echo median round-trip {baseline * 1000:.2f} ms (baseline, {len(echo)} rounds)"
-        )
-        ok = True
-        for command, times in ours.items():
-            median_ms = statistics.median(times) * 1000
-            ok &= median_ms < TARGET_MS
+        with chat_bot() as bot:
             print(
-                f"triage: {command:<22} median {median_ms:.2f} ms (target < {TARGET_MS} ms) = "
-                f"{median_ms / 1000 / baseline:.2f}x !echo hello, "
-                f"{median_ms / 1000 / statistics.median(echo_same[command]):.2f}x !echo of an equally long reply"
+                f"triage: !requests open answers with {len(bot.exec_command(COMMANDS[0]).splitlines())} lines"
             )
+            timings = time_commands(bot, COMMANDS, ROUNDS)
     finally:
-        bot.stop()
         runtime_module.uninstall()
+    print(f"triage: Errbot !echo median round-trip {timings[0].echo * 1000:.2f} ms (baseline)")
+    ok = True
+    for timing in timings:
+        ok &= timing.median * 1000 < TARGET_MS
+        print(f"triage: {timing.command:<22} {timing.describe()} (target < {TARGET_MS} ms)")
     return ok
 
 
