@@ -85,6 +85,18 @@ class CommandContext:
             raise UsageError(f"I don't know anyone called {word!r}. People in this team: {known}.")
         return person
 
+    def require_permission(self, permission: Permission, what: str) -> None:
+        """Refuse (a ``CommandError`` naming the permission) unless the sender holds it.
+
+        Commands are checked by name before they run; this is for a command whose arguments
+        decide (changing your own shift is one right, changing someone else's another).
+        """
+        if not self.runtime.acl.allows(self.person, permission):
+            who = self.person.id if self.person else self.sender
+            raise CommandError(
+                f"Sorry {who}, {what} needs the permission '{permission.name}' ({permission.description})."
+            )
+
     def require_person(self) -> Person:
         if self.person is None:
             raise CommandError(
@@ -96,13 +108,9 @@ class CommandContext:
 def execute(ctx: CommandContext) -> str:
     """Run a command with its ACL check; every failure becomes a clear reply, never a crash."""
     command = ctx.command
-    if command.permission and not ctx.runtime.acl.allows(ctx.person, command.permission):
-        who = ctx.person.id if ctx.person else ctx.sender
-        return (
-            f"Sorry {who}, `{ctx.prefix}{command.name}` needs the permission "
-            f"'{command.permission.name}' ({command.permission.description})."
-        )
     try:
+        if command.permission:
+            ctx.require_permission(command.permission, f"`{ctx.prefix}{command.name}`")
         return command.handler(ctx)
     except UsageError as exc:
         return f"{exc}\nUsage: {ctx.prefix}{command.usage}"

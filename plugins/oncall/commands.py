@@ -239,11 +239,8 @@ def unavailable(ctx: CommandContext) -> str:
     runtime, section = ctx.runtime, section_of(ctx.runtime)
     actor = ctx.require_person()
     person = ctx.person_arg(words[1]) if len(words) == 2 else actor
-    if person != actor and not runtime.acl.allows(actor, CHANGE):
-        raise CommandError(
-            f"Sorry {actor.id}, recording someone else's unavailability needs the permission "
-            f"'{CHANGE.name}' ({CHANGE.description})."
-        )
+    if person != actor:
+        ctx.require_permission(CHANGE, "recording someone else's unavailability")
     period = parse_period(words[0], runtime.calendars.tz, dates_only=True)
     with runtime.db.session() as session:
         entry = Changes(runtime, session, section, actor.id).unavailable(person.id, period)

@@ -63,12 +63,7 @@ HORIZON_WEEKS = 12
 
 
 def _need_override(ctx: CommandContext, what: str) -> None:
-    if not ctx.runtime.acl.allows(ctx.person, OVERRIDE_ANYONE):
-        who = ctx.person.id if ctx.person else ctx.sender
-        raise CommandError(
-            f"Sorry {who}, {what} needs the permission '{OVERRIDE_ANYONE.name}' "
-            f"({OVERRIDE_ANYONE.description})."
-        )
+    ctx.require_permission(OVERRIDE_ANYONE, what)
 
 
 def _when(first: date, last: date) -> str:
