@@ -6,7 +6,8 @@ import argparse
 import importlib.util
 import logging
 import sys
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 
@@ -16,10 +17,24 @@ from core.runtime import Runtime, install, uninstall
 from core.settings import Settings, SettingsError
 
 BRIDGE_PLUGIN = "Dutybot"
+CORE_COMMANDS = {"run", "check", "db", "plugins"}
+
+
+@dataclass(frozen=True)
+class CliCommand:
+    """A subcommand contributed by a plugin: ``words`` typed after ``dutybot``, run on a runtime
+    that is built (and migrated) but not started; ``run`` returns what to print."""
+
+    words: tuple[str, ...]
+    help: str
+    run: Callable[[Runtime], str]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="dutybot", description=__doc__)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] not in CORE_COMMANDS and not argv[0].startswith("-"):
+        return _plugin_command(argv)
+    parser = argparse.ArgumentParser(prog="dutybot", description=__doc__, epilog=PLUGIN_EPILOG)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="start the bot (console chat by default) with its runtime")
     run.add_argument(
@@ -49,6 +64,37 @@ def main(argv: list[str] | None = None) -> int:
     except (ProcessError, PluginError, SettingsError) as exc:
         print(f"dutybot: cannot start:\n{exc}", file=sys.stderr)
         return 2
+
+
+PLUGIN_EPILOG = (
+    "Plugins add subcommands too (e.g. `dutybot incident-log build`); `dutybot help` lists them."
+)
+
+
+def _plugin_command(argv: list[str]) -> int:
+    """Run a subcommand a plugin contributed, or list them all (``dutybot help``)."""
+    try:
+        runtime = Runtime(Settings.from_env())
+    except (ProcessError, PluginError, SettingsError) as exc:
+        print(f"dutybot: cannot start:\n{exc}", file=sys.stderr)
+        return 2
+    commands = [c for found in runtime.hook.dutybot_cli_commands() for c in found or []]
+    chosen = next((c for c in commands if tuple(argv) == c.words), None)
+    if chosen is None:
+        listing = "\n".join(f"  dutybot {' '.join(c.words):<24} {c.help}" for c in commands)
+        known = (
+            f"dutybot {' '.join(argv)}: no such command."
+            if argv != ["help"]
+            else "Plugin commands:"
+        )
+        print(f"{known}\n{listing}", file=sys.stderr if argv != ["help"] else sys.stdout)
+        return 0 if argv == ["help"] else 2
+    runtime.db.upgrade()
+    try:
+        print(chosen.run(runtime))
+    finally:
+        runtime.db.dispose()
+    return 0
 
 
 def _check(settings: Settings, process_file: Path | None) -> int:

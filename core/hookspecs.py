@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from core.chat import InboundMessage
+    from core.cli import CliCommand
     from core.commands import Command
     from core.receiver import Route
     from core.runtime import Runtime
@@ -68,6 +69,11 @@ def dutybot_scheduled_jobs(runtime: Runtime) -> list[Job]:
 @hookspec
 def dutybot_webhook_routes(runtime: Runtime) -> list[Route]:
     """Contribute HTTP routes to the runtime's webhook receiver."""
+
+
+@hookspec
+def dutybot_cli_commands() -> list[CliCommand]:
+    """Contribute subcommands of the ``dutybot`` console command (``dutybot incident-log build``)."""
 
 
 @hookspec

@@ -29,6 +29,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "alarms": "plugins.alarms.hooks",
     "incident": "plugins.incident.hooks",
     "triage": "plugins.triage.hooks",
+    "postmortem": "plugins.postmortem.hooks",
 }
 """Built-in feature plugins: the name a process file disables them by, and the module."""
 

@@ -99,3 +99,19 @@ def test_run_starts_the_console_bot_and_answers(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "ready: sqlite:///" in result.stdout
     assert "You are Alice Archer (alice), chat @alice." in result.stdout
+
+
+def test_plugins_contribute_subcommands(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DUTYBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DUTYBOT_DATABASE_URL", raising=False)
+    assert main(["incident-log", "build"]) == 0
+    assert (
+        capsys.readouterr().out == "Rebuilt the incident log: 0 published reports and the index.\n"
+    )
+    assert (tmp_path / "incident-log" / "README.md").exists()
+    assert main(["help"]) == 0
+    assert "dutybot incident-log build" in capsys.readouterr().out
+    assert main(["incident-log", "burn"]) == 2
+    assert capsys.readouterr().err.startswith("dutybot incident-log burn: no such command.\n")

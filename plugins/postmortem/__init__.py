@@ -1,0 +1,1 @@
+"""Postmortems and the incident log (docs/postmortems.md)."""
