@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from core import hookimpl
 from core.cli import CliCommand
-from plugins.postmortem import actions, commands, report, review, service
+from plugins.postmortem import actions, commands, reminders, report, review, service
 from plugins.postmortem.settings import SECTION, PostmortemSection
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def dutybot_commands() -> list[Command]:
 
 @hookimpl
 def dutybot_scheduled_jobs(runtime: Runtime) -> list[Job]:
-    return review.jobs(runtime)
+    return [*review.jobs(runtime), *reminders.jobs(runtime)]
 
 
 @hookimpl

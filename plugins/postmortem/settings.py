@@ -26,3 +26,5 @@ class PostmortemSection(StrictModel):
     directory: str = ""
     review_within_days: int = Field(default=5, ge=1)
     review_time: time = time(14, 0)
+    reminder_time: time = time(9, 30)
+    remind_unpublished_after_days: int = Field(default=7, ge=1)
