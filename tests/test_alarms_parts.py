@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from core.durations import format_duration, parse_duration
 from core.process import ProcessError
 from plugins.alarms.chatparse import parse_alertmanager_slack
-from plugins.alarms.durations import format_duration, parse_duration
 from plugins.alarms.matchers import Matcher
 from plugins.alarms.settings import AlarmsSection
 

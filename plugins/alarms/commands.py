@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.commands import Command, CommandContext, CommandError, Permission, UsageError
+from core.durations import format_duration, parse_duration
 from plugins.alarms import render
-from plugins.alarms.durations import format_duration, parse_duration
 from plugins.alarms.models import FIRING, AlarmAlert, AlarmGroup
 from plugins.alarms.settings import section_of
 from plugins.alarms.view import AlarmView

@@ -22,8 +22,8 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from core.durations import format_duration
 from plugins.alarms import paging, render
-from plugins.alarms.durations import format_duration
 from plugins.alarms.models import FIRING, RESOLVED, AlarmAlert, AlarmEvent, AlarmGroup
 from plugins.alarms.routing import Routed, route
 from plugins.alarms.settings import section_of

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from plugins.alarms.durations import format_duration
+from core.durations import format_duration
 from plugins.alarms.models import FIRING
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from core.durations import parse_duration
 from core.process import StrictModel
-from plugins.alarms.durations import parse_duration
 from plugins.alarms.matchers import Matcher
 
 if TYPE_CHECKING:

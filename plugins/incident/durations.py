@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from core.durations import format_duration
+
 if TYPE_CHECKING:
     from core.calendars import Calendars
 
@@ -90,11 +92,4 @@ def parse_when(text: str, now: datetime, calendars: Calendars) -> datetime:
 
 def span(start: datetime, end: datetime) -> str:
     """A short human length rounded down to the minute: ``45m``, ``1h 05m``, ``3d 2h``."""
-    minutes = max(0, int((end - start).total_seconds() // 60))
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes:02d}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
+    return format_duration(end - start)

@@ -1,4 +1,5 @@
-"""Durations as people and Alertmanager write them: ``90m``, ``2h``, ``1h30m``, ``7d``."""
+"""Durations as people and Alertmanager write them (``90m``, ``2h``, ``1h30m``, ``7d``), and
+the short form every feature shows them in (``1h 05m``, ``3d 2h``)."""
 
 from __future__ import annotations
 
