@@ -98,10 +98,7 @@ class ChatOutbox:
             thread_ref=thread_ref,
             created_at=self._clock.now(),
         )
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
+        if not _insert_once(session, row):
             log.info("post %r already made; not posting again", key)
             return False
         self._maybe_pending = True
@@ -124,12 +121,7 @@ class ChatOutbox:
             created_at=now,
             delivered_at=now,
         )
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
-            return False
-        return True
+        return _insert_once(session, row)
 
     def _parent_ref(self, key: str | None) -> str | None:
         if key is None:
@@ -185,3 +177,13 @@ class ChatOutbox:
                     row.delivered_at, row.ref = self._clock.now(), ref
                 sent += 1
         return sent
+
+
+def _insert_once(session: Session, row: ChatPost) -> bool:
+    """Add ``row`` in a savepoint; False (and the caller's transaction intact) if its key exists."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
