@@ -242,6 +242,42 @@ def test_repeats_are_deduplicated_on_fingerprint_and_threaded_at_most_every_inte
         assert session.scalars(select(AlarmAlert.notifications)).one() == 3
 
 
+def test_a_repeat_rewrites_what_changed_and_only_counts_what_did_not(
+    alarms: Alarms, clock: FakeClock
+) -> None:
+    def stored() -> tuple[str, int, datetime, str | None]:
+        with alarms.runtime.db.session() as session:
+            row = session.execute(
+                select(
+                    AlarmAlert.summary,
+                    AlarmAlert.notifications,
+                    AlarmAlert.last_seen_at,
+                    AlarmAlert.content_hash,
+                )
+            ).one()
+            return row.summary, row.notifications, row.last_seen_at, row.content_hash
+
+    alarms.am("critical-firing")
+    summary, _, first_seen, digest = stored()
+    clock.advance(minutes=1)
+    alarms.am("critical-firing")  # the same content: counters and last-seen only
+    assert stored() == (summary, 2, first_seen + timedelta(minutes=1), digest)
+    clock.advance(minutes=1)
+    changed = fixture("critical-firing")
+    changed["alerts"][0]["annotations"]["summary"] = "Different words, same fingerprint"
+    alarms.am(changed)
+    summary, count, seen, new_digest = stored()
+    assert (summary, count, seen) == (
+        "Different words, same fingerprint",
+        3,
+        first_seen + timedelta(minutes=2),
+    )
+    assert new_digest != digest
+    clock.advance(minutes=1)
+    alarms.am("critical-firing")  # and back again: the change is not skipped as a repeat
+    assert stored()[0] == fixture("critical-firing")["alerts"][0]["annotations"]["summary"]
+
+
 def test_two_warnings_are_one_low_post_listing_both_and_never_page(
     alarms: Alarms, clock: FakeClock
 ) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +54,7 @@ _BUMP_GROUP = (
     .returning(AlarmGroup)
 )
 _KNOWN_ALERTS = select(
-    _ALERTS.c.key_hash, _ALERTS.c.id, _ALERTS.c.group_id, _ALERTS.c.status
+    _ALERTS.c.key_hash, _ALERTS.c.id, _ALERTS.c.group_id, _ALERTS.c.status, _ALERTS.c.content_hash
 ).where(
     _ALERTS.c.source == bindparam("source"),
     _ALERTS.c.key_hash.in_(bindparam("hashes", expanding=True)),
@@ -64,6 +64,22 @@ _UPDATE_ALERTS = (  # the SET clause also takes every column named in the parame
     update(_ALERTS)
     .where(_ALERTS.c.id == bindparam("row_id"))
     .values(notifications=_ALERTS.c.notifications + 1)
+)
+_TOUCH_ALERTS = (  # repeats that say nothing new: one statement for all of them
+    update(_ALERTS)
+    .where(_ALERTS.c.id.in_(bindparam("row_ids", expanding=True)))
+    .values(notifications=_ALERTS.c.notifications + 1, last_seen_at=bindparam("now"))
+)
+_FIRING_ALERTS = (  # what a post shows, as plain rows (AlertLike) rather than ORM objects
+    select(
+        _ALERTS.c.labels,
+        _ALERTS.c.title,
+        _ALERTS.c.summary,
+        _ALERTS.c.description,
+        _ALERTS.c.runbook_url,
+    )
+    .where(_ALERTS.c.group_id == bindparam("group_id"), _ALERTS.c.status == FIRING)
+    .order_by(_ALERTS.c.id)
 )
 
 
@@ -88,9 +104,21 @@ class _Batch:
     now: datetime
     priority: str | None
     post: bool
+    routed: dict[tuple[str, ...], Routed] = field(default_factory=dict)
 
     def route(self, alert: Alert) -> Routed:
-        return route(self.runtime, self.section, alert.routing_labels(), self.priority)
+        """Route an alert; alerts alike in every label the routes read share one routing.
+
+        Only while no plugin overrides priorities: the override hook sees all the labels.
+        """
+        labels = alert.routing_labels()
+        if self.runtime.hook.dutybot_alert_priority.get_hookimpls():
+            return route(self.runtime, self.section, labels, self.priority)
+        key = tuple(labels.get(name, "") for name in self.section.routed_labels)
+        found = self.routed.get(key)
+        if found is None:
+            found = self.routed[key] = route(self.runtime, self.section, labels, self.priority)
+        return found
 
 
 def ingest(
@@ -220,38 +248,30 @@ def _upsert_alerts(
     """Insert new alerts and refresh known ones; returns the change in the firing count.
 
     Core statements rather than ORM objects: a notification of 100 alerts is one SELECT of
-    their keys, one multi-row INSERT and one executemany UPDATE.
+    their keys, one multi-row INSERT, one UPDATE touching every alert that repeats unchanged
+    (the common case: Alertmanager re-sends a group as it stands) and one executemany UPDATE
+    for the alerts whose content changed.
     """
     by_hash = {key_hash(alert.dedup_key): (alert, r) for alert, r in routed}
     hashes = list(by_hash)
-    existing: dict[str, tuple[int, int, str]] = {}
+    existing: dict[str, tuple[int, int, str, str | None]] = {}
     for start in range(0, len(hashes), KEY_CHUNK):
         params = {"source": batch.source, "hashes": hashes[start : start + KEY_CHUNK]}
         existing.update((row[0], row[1:]) for row in session.execute(_KNOWN_ALERTS, params))
     delta = 0
     moved: set[int] = set()
     fresh: list[dict[str, Any]] = []
-    known: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    unchanged: list[int] = []
     for digest, (alert, routed_to) in by_hash.items():
-        fields = {
-            "group_id": group.id,
-            "title": alert.title,
-            "summary": alert.summary,
-            "description": alert.description,
-            "runbook_url": alert.runbook_url,
-            "url": alert.url,
-            "labels": alert.routing_labels(),
-            "priority": routed_to.priority,
-            "status": alert.status,
-            "starts_at": alert.starts_at,
-            "last_seen_at": batch.now,
-        }
         firing = alert.status == FIRING
-        if digest not in existing:
+        content = content_hash(alert, routed_to.priority, group.id)
+        known = existing.get(digest)
+        if known is None:
             delta += firing
             fresh.append(
                 {
-                    **fields,
+                    **_fields(alert, routed_to, group.id, batch.now, content),
                     "source": batch.source,
                     "key_hash": digest,
                     "dedup_key": alert.dedup_key,
@@ -260,20 +280,69 @@ def _upsert_alerts(
                 }
             )
             continue
-        row_id, group_id, status = existing[digest]
+        row_id, group_id, status, stored = known
         if group_id != group.id:
             moved.add(group_id)
             delta += firing
         else:
             delta += firing - (status == FIRING)
-        known.append({**fields, "row_id": row_id})
+        if stored == content:
+            unchanged.append(row_id)
+        else:
+            changed.append(
+                {**_fields(alert, routed_to, group.id, batch.now, content), "row_id": row_id}
+            )
     if fresh:
         session.execute(_INSERT_ALERTS, fresh)
-    if known:
-        session.execute(_UPDATE_ALERTS, known)
+    for start in range(0, len(unchanged), KEY_CHUNK):
+        params = {"row_ids": unchanged[start : start + KEY_CHUNK], "now": batch.now}
+        session.execute(_TOUCH_ALERTS, params)
+    if changed:
+        session.execute(_UPDATE_ALERTS, changed)
     for other in moved:
         _recount(batch, session, other)
     return delta
+
+
+def content_hash(alert: Alert, priority: str, group_id: int) -> str:
+    """A digest of every stored column a notification can change (``last_seen_at`` aside).
+
+    Equal digests mean the stored row already says what this notification says, so a repeat
+    only bumps its counters; the group is part of it so an alert moved between groups is
+    rewritten.
+    """
+    parts = (
+        alert.title,
+        alert.summary,
+        alert.description,
+        alert.runbook_url,
+        alert.url,
+        sorted(alert.routing_labels().items()),
+        priority,
+        alert.status,
+        alert.starts_at.isoformat() if alert.starts_at else "",
+        group_id,
+    )
+    return hashlib.sha1(repr(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def _fields(
+    alert: Alert, routed_to: Routed, group_id: int, now: datetime, content: str
+) -> dict[str, Any]:
+    return {
+        "group_id": group_id,
+        "title": alert.title,
+        "summary": alert.summary,
+        "description": alert.description,
+        "runbook_url": alert.runbook_url,
+        "url": alert.url,
+        "labels": alert.routing_labels(),
+        "priority": routed_to.priority,
+        "status": alert.status,
+        "starts_at": alert.starts_at,
+        "last_seen_at": now,
+        "content_hash": content,
+    }
 
 
 def _recount(batch: _Batch, session: Session, group_id: int) -> None:
@@ -359,11 +428,7 @@ def _post(batch: _Batch, session: Session, group: AlarmGroup, kind: str, before:
         )
         group.last_posted_at = now
     elif kind in (FIRED, ESCALATED):
-        firing = session.scalars(
-            select(AlarmAlert)
-            .where(AlarmAlert.group_id == group.id, AlarmAlert.status == FIRING)
-            .order_by(AlarmAlert.id)
-        ).all()
+        firing = session.execute(_FIRING_ALERTS, {"group_id": group.id}).all()
         key = base if kind == FIRED else f"{base}-{group.priority}"
         text = render.fired_post(runtime, group, render.digest(firing, section.show_labels))
         chat.post(group.channel, text, key=key, session=session)

@@ -86,6 +86,8 @@ class AlarmAlert(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     notifications: Mapped[int] = mapped_column(Integer, default=1)
+    content_hash: Mapped[str | None] = mapped_column(String(40))
+    """A digest of what the latest notification said (see ``ingest.content_hash``); NULL = unknown."""
 
 
 class AlarmEvent(Base):

@@ -10,6 +10,7 @@ which is also how often dutybot adds an update to an alarm's thread.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -118,6 +119,11 @@ class AlarmsSection(StrictModel):
                     f"routes[{index}].priority: {route.priority!r} is not in priorities ({known})"
                 )
         return self
+
+    @cached_property
+    def routed_labels(self) -> tuple[str, ...]:
+        """Every label some route reads: alerts equal in these are routed alike."""
+        return tuple(sorted({m.label for route in self.routes for m in route.matchers}))
 
     def rank(self, priority: str) -> int:
         """0 for the most urgent priority (the first in the file); unknown ones sort last."""

@@ -30,6 +30,8 @@ Parser = Callable[[Any], Iterable[Any]]
 def _storable(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    if value.isascii():  # most labels: no surrogate possible, and no encoding to pay for
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
