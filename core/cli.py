@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import logging
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,11 +26,21 @@ CORE_COMMANDS = {"run", "check", "db", "plugins"}
 @dataclass(frozen=True)
 class CliCommand:
     """A subcommand contributed by a plugin: ``words`` typed after ``dutybot``, run on a runtime
-    that is built (and migrated) but not started; ``run`` returns what to print."""
+    that is built (and migrated) but not started; ``run`` returns what to print.
+
+    With ``arguments`` (a function adding options to an argparse parser) the words are followed
+    by options, and ``run(runtime, namespace)`` gets them parsed; a ``CliUsageError`` it raises
+    is printed with the usage and exits 2, as argparse's own errors do.
+    """
 
     words: tuple[str, ...]
     help: str
-    run: Callable[[Runtime], str]
+    run: Callable[..., str]
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None
+
+
+class CliUsageError(Exception):
+    """A plugin subcommand's options are wrong; the message says what and how to fix it."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +92,9 @@ def _plugin_command(argv: list[str]) -> int:
         print(f"dutybot: cannot start:\n{exc}", file=sys.stderr)
         return 2
     commands = [c for found in runtime.hook.dutybot_cli_commands() for c in found or []]
-    chosen = next((c for c in commands if tuple(argv) == c.words), None)
+    chosen = next((c for c in commands if _typed(c, argv)), None)
+    if chosen is not None and chosen.arguments is not None:
+        return _run_with_options(runtime, chosen, argv[len(chosen.words) :])
     if chosen is None:
         listing = "\n".join(f"  dutybot {' '.join(c.words):<24} {c.help}" for c in commands)
         known = (
@@ -92,6 +107,35 @@ def _plugin_command(argv: list[str]) -> int:
     runtime.db.upgrade()
     try:
         print(chosen.run(runtime))
+    finally:
+        runtime.db.dispose()
+    return 0
+
+
+def _typed(command: CliCommand, argv: list[str]) -> bool:
+    """The words were typed: exactly, or followed by options for a command that takes them."""
+    typed = tuple(argv[: len(command.words)]) if command.arguments else tuple(argv)
+    return typed == command.words
+
+
+def _run_with_options(runtime: Runtime, command: CliCommand, options: list[str]) -> int:
+    """Parse a plugin subcommand's options (bad ones: message and exit 2), then run it."""
+    assert command.arguments is not None
+    parser = argparse.ArgumentParser(
+        prog=f"dutybot {' '.join(command.words)}", description=command.help
+    )
+    command.arguments(parser)
+    try:
+        namespace = parser.parse_args(options)
+    except SystemExit as exc:  # argparse has printed the usage and the problem
+        return int(exc.code or 0)
+    runtime.db.upgrade()
+    try:
+        print(command.run(runtime, namespace))
+    except CliUsageError as exc:
+        parser.print_usage(sys.stderr)
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
     finally:
         runtime.db.dispose()
     return 0
@@ -126,8 +170,34 @@ def _load_config(path: Path) -> ModuleType:
     return module
 
 
+def _run_without_chat(settings: Settings) -> int:
+    """A replica with chat off (``DUTYBOT_CHAT=off``): receiver, pager and scheduler, no Errbot.
+
+    Replicas sharing one PostgreSQL database run this way, all but the one connected to chat
+    (docs/deploy.md); it logs to stderr (the journal under systemd) until SIGTERM or Ctrl-C.
+    """
+    level = os.environ.get("DUTYBOT_LOG_LEVEL", "WARNING").upper()
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    runtime = install(Runtime(settings).start())
+    try:
+        print(f"dutybot {runtime.version} ready, chat off: {runtime.db.display_url}", flush=True)
+        while not stop.wait(1):
+            pass
+    finally:
+        uninstall()
+    return 0
+
+
 def _run(settings: Settings, config_path: Path) -> int:
     """Start the runtime first (so paging and webhooks never wait on chat), then Errbot."""
+    if not settings.chat_enabled:
+        return _run_without_chat(settings)
     from errbot.bootstrap import setup_bot
 
     config = _load_config(config_path)

@@ -12,7 +12,10 @@ import secrets
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+from core.db import unavailable
 
 if TYPE_CHECKING:
     from core.process import Person
@@ -111,15 +114,48 @@ def execute(ctx: CommandContext) -> str:
     try:
         if command.permission:
             ctx.require_permission(command.permission, f"`{ctx.prefix}{command.name}`")
-        return command.handler(ctx)
+        _check_rate(ctx)
+        reply = command.handler(ctx)
+        ctx.runtime.limits.record(command.name, _sender_key(ctx))
+        return reply
     except UsageError as exc:
         return f"{exc}\nUsage: {ctx.prefix}{command.usage}"
     except CommandError as exc:
         return str(exc)
-    except Exception:
+    except Exception as exc:
+        outage = unavailable(exc)
+        if outage is not None:  # not a bug: say what is wrong and that a retry will do
+            log.warning("command %r could not run: %s", command.name, outage)
+            return f"Sorry, `{ctx.prefix}{command.name}` could not run: {outage}. Try again in a minute."
         error_id = secrets.token_hex(4)
         log.exception("command %r failed (error id %s)", command.name, error_id)
         return (
             f"Sorry, `{ctx.prefix}{command.name}` failed unexpectedly (error id {error_id}); "
             "the details are in the bot's log."
         )
+
+
+def _sender_key(ctx: CommandContext) -> str:
+    return ctx.person.id if ctx.person else ctx.sender
+
+
+def _check_rate(ctx: CommandContext) -> None:
+    """Refuse (and audit the refusal) when the sender has used up ``[limits.commands]``."""
+    runtime, name, who = ctx.runtime, ctx.command.name, _sender_key(ctx)
+    decision = runtime.limits.check(name, who)
+    if decision.allowed:
+        return
+    log.warning("rate limit: %s refused %r (%s)", who, name, runtime.limits.rate(name))
+    with runtime.db.session() as session:
+        runtime.audit(session, who, "refused: rate limit", f"{ctx.prefix}{name}", ctx.args[:200])
+    again = runtime.calendars.format(_next_minute(runtime.clock.now() + decision.retry_after))
+    raise CommandError(
+        f"Sorry {who}, `{ctx.prefix}{name}` is limited to {runtime.limits.rate(name)} per person; "
+        f"you can use it again at {again}."
+    )
+
+
+def _next_minute(t: datetime) -> datetime:
+    """Round up, so "again at 08:04" is never a minute at which it would still be refused."""
+    whole = t.replace(second=0, microsecond=0)
+    return whole if whole == t else whole + timedelta(minutes=1)

@@ -7,23 +7,25 @@ running one, so paging, webhooks and scheduled jobs keep working while chat is d
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core import __version__
-from core.acl import Acl
+from core.acl import Acl, CommandLimits
 from core.calendars import Calendars, HolidayCalendar
-from core.chat import ChatOutbox, InboundMessage
-from core.clock import Clock, SystemClock
+from core.chat import ChatOutbox, ChatReaction, InboundMessage
+from core.clock import Clock, FileClock, SystemClock
 from core.commands import Command, CommandContext, execute
-from core.db import Database
+from core.db import Database, unavailable
+from core.leader import for_database
 from core.models import AuditEntry
 from core.plugin_manager import build_plugin_manager
 from core.process import Process, disabled_plugins, read_raw, validate
-from core.receiver import Receiver
+from core.receiver import HttpError, Receiver, Route
 from core.scheduler import Scheduler
 from core.settings import Settings
 
@@ -40,7 +42,7 @@ class Runtime:
         self, settings: Settings, clock: Clock | None = None, plugins: Iterable[object] = ()
     ) -> None:
         self.settings = settings
-        self.clock = clock or SystemClock()
+        self.clock = clock or _clock(settings)
         raw, source = read_raw(settings.process_file)
         disabled = frozenset(settings.disabled_plugins | set(disabled_plugins(raw)))
         self.pm = build_plugin_manager(disabled, plugins)
@@ -51,8 +53,12 @@ class Runtime:
         self.db = Database(
             settings.database_url, itertools.chain.from_iterable(self.hook.dutybot_migrations())
         )
+        self.leadership = for_database(self.db.url, settings.leader_takeover_seconds)
         self.commands = _collect_commands(self.hook.dutybot_commands())
         self.acl = Acl(self.process, {c.permission for c in self.commands.values() if c.permission})
+        self.limits = CommandLimits(
+            self.process, self.commands.values(), self.clock, some_disabled=bool(disabled)
+        )
         self.chat = ChatOutbox(self.db, self.clock, self.process)
         self.scheduler = Scheduler(
             self.db,
@@ -60,10 +66,18 @@ class Runtime:
             self.calendars,
             itertools.chain.from_iterable(self.hook.dutybot_scheduled_jobs(runtime=self)),
             after_run=self.chat.flush,
+            is_leader=lambda: self.leadership.is_leader,
         )
         self.receiver = Receiver(
-            list(itertools.chain.from_iterable(self.hook.dutybot_webhook_routes(runtime=self))),
+            [
+                _answer_503_while_the_database_is_down(route)
+                for route in itertools.chain.from_iterable(
+                    self.hook.dutybot_webhook_routes(runtime=self)
+                )
+            ],
             settings.credentials,
+            rate=self.process.core.limits.webhook,
+            clock=self.clock,
         )
         self.started = False
 
@@ -78,6 +92,7 @@ class Runtime:
         if self.settings.http_enabled:
             self.receiver.start(self.settings.http_host, self.settings.http_port)
         if self.settings.scheduler_enabled:
+            self.leadership.start()
             self.scheduler.start()
         self.started = True
         self.hook.dutybot_startup(runtime=self)
@@ -89,6 +104,7 @@ class Runtime:
             return
         self.hook.dutybot_shutdown(runtime=self)
         self.scheduler.stop()
+        self.leadership.stop()
         self.receiver.stop()
         self.chat.detach()
         self.db.dispose()
@@ -125,6 +141,17 @@ class Runtime:
         self.chat.flush()
         return replies
 
+    def handle_reaction(self, reaction: ChatReaction) -> None:
+        """Offer an emoji reaction to every plugin; what they say, they post through the outbox.
+
+        A reaction has no thread of its own to reply in, so there is no reply to return.
+        """
+        try:
+            self.hook.dutybot_chat_reaction(runtime=self, reaction=reaction)
+        except Exception:
+            log.exception("a plugin failed handling a reaction in %s", reaction.channel)
+        self.chat.flush()
+
     def audit(
         self, session: Any, actor: str, action: str, subject: str = "", detail: str = ""
     ) -> None:
@@ -134,6 +161,31 @@ class Runtime:
                 at=self.clock.now(), actor=actor, action=action, subject=subject, detail=detail
             )
         )
+
+
+def _clock(settings: Settings) -> Clock:
+    """The real clock, or the shared test clock that settings only allow when asked twice."""
+    if settings.test_clock_file is None:
+        return SystemClock()
+    log.warning("TEST CLOCK: the time is read from %s, not the system", settings.test_clock_file)
+    return FileClock(settings.test_clock_file)
+
+
+def _answer_503_while_the_database_is_down(route: Route) -> Route:
+    """A database outage is a 503 with ``Retry-After``, which webhook senders retry; not a 500."""
+    handler = route.handler
+
+    def guarded(request: Any, args: Mapping[str, Any]) -> Any:
+        try:
+            return handler(request, args)
+        except Exception as exc:
+            reason = unavailable(exc)
+            if reason is None:
+                raise
+            log.warning("webhook %s %s answered 503: %s", route.method, route.path, reason)
+            raise HttpError(503, f"{reason}; retry later", {"Retry-After": "5"}) from None
+
+    return dataclasses.replace(route, handler=guarded)
 
 
 def _merge(dicts: Iterable[dict[str, Any] | None]) -> dict[str, Any]:

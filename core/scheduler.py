@@ -4,6 +4,11 @@ APScheduler's triggers compute the fire times (cron in a timezone, DST included)
 ours: a job's fire time is claimed by inserting a ``job_runs`` row whose (job, fire_time) is
 unique, so a restart at 09:00:30 or a second replica cannot run the 09:00 job again. The
 scheduler reads the injectable clock, so tests fast-forward with ``run_due()`` instead of sleeping.
+
+With several replicas only the leader's background loop runs jobs (core/leader.py); a replica
+that becomes leader looks back by each job's grace, so a fire time the old leader missed still
+runs once. While the database is unavailable a due fire time stays due and is tried again on the
+next tick (within its grace), instead of being dropped.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.exc import IntegrityError
 
+from core.db import unavailable
 from core.models import JobRun
 
 if TYPE_CHECKING:
@@ -54,7 +60,8 @@ class Scheduler:
 
     ``after_run`` is called after every job, and with ``everything=True`` on every background
     tick: the runtime passes its chat outbox's ``flush`` so jobs' posts go out at once and posts
-    queued elsewhere go out within a tick.
+    queued elsewhere go out within a tick. ``is_leader`` says whether this replica runs the jobs
+    (core/leader.py); followers' ticks only flush chat.
     """
 
     def __init__(
@@ -64,11 +71,15 @@ class Scheduler:
         calendars: Calendars,
         jobs: Iterable[Job],
         after_run: Callable[..., object] = lambda **_: None,
+        is_leader: Callable[[], bool] = lambda: True,
     ) -> None:
         self._db = db
         self._clock = clock
         self._calendars = calendars
         self._after_run = after_run
+        self._is_leader = is_leader
+        self._leading = False
+        self._outage: str | None = None
         self.jobs = sorted(jobs, key=lambda j: j.name)
         self._triggers: dict[str, BaseTrigger] = {
             job.name: CronTrigger.from_crontab(job.cron, timezone=calendars.tz) for job in self.jobs
@@ -91,8 +102,12 @@ class Scheduler:
     def next_fire_time(self, name: str) -> datetime | None:
         return self._next.get(name)
 
-    def run_due(self) -> list[tuple[str, datetime]]:
-        """Run every job whose fire time has come, in time order; returns what ran."""
+    def run_due(self, leading: Callable[[], bool] = lambda: True) -> list[tuple[str, datetime]]:
+        """Run every job whose fire time has come, in time order; returns what ran.
+
+        Tests call it to fast-forward; the background tick passes ``leading`` so a replica that
+        loses the leadership mid-way stops before its next job.
+        """
         ran: list[tuple[str, datetime]] = []
         with self._lock:
             now = self._clock.now()
@@ -100,16 +115,20 @@ class Scheduler:
                 due = [
                     (t, j) for j in self.jobs if (t := self._next[j.name]) is not None and t <= now
                 ]
-                if not due:
+                if not due or not leading():
                     break
                 fire_time, job = min(due, key=lambda pair: (pair[0], pair[1].name))
-                self._next[job.name] = self._triggers[job.name].get_next_fire_time(
-                    fire_time, fire_time + TICK
-                )
+                following = self._triggers[job.name].get_next_fire_time(fire_time, fire_time + TICK)
                 if now - fire_time > job.grace or not self._on_allowed_day(job, fire_time):
+                    self._next[job.name] = following
                     continue
-                if self._run(job, fire_time):
-                    ran.append((job.name, fire_time))
+                # raises (leaving the fire time due) if the database cannot take the claim
+                run_id = self._claim(job, fire_time) if job.exactly_once else None
+                self._next[job.name] = following
+                if job.exactly_once and run_id is None:
+                    continue
+                self._run(job, fire_time, run_id)
+                ran.append((job.name, fire_time))
             self.last_run = now
         return ran
 
@@ -119,10 +138,7 @@ class Scheduler:
         local_day = self._calendars.local(fire_time).date()
         return bool(self._calendars[job.days].day_ranges(local_day))
 
-    def _run(self, job: Job, fire_time: datetime) -> bool:
-        run_id = self._claim(job, fire_time) if job.exactly_once else None
-        if job.exactly_once and run_id is None:
-            return False
+    def _run(self, job: Job, fire_time: datetime, run_id: int | None) -> None:
         outcome, error = "done", None
         try:
             job.func(fire_time)
@@ -134,7 +150,6 @@ class Scheduler:
                 run = session.get(JobRun, run_id)
                 run.finished_at, run.outcome, run.error = self._clock.now(), outcome, error
         self._after_run()
-        return True
 
     def _claim(self, job: Job, fire_time: datetime) -> int | None:
         try:
@@ -160,14 +175,38 @@ class Scheduler:
 
         def loop() -> None:
             while not self._stop.wait(interval):
-                try:
-                    self.run_due()
-                    self._after_run(everything=True)
-                except Exception:
-                    log.exception("scheduler tick failed")
+                self.tick()
 
         self._thread = threading.Thread(target=loop, name="dutybot-scheduler", daemon=True)
         self._thread.start()
+
+    def tick(self) -> None:
+        """One background tick: run due jobs if this replica leads, then flush chat.
+
+        A replica that has just become leader first looks back by each job's grace (``reset``),
+        so fire times the previous leader missed run now; ``job_runs`` stops any it did run.
+        An outage is logged once when it starts and once when it ends, not on every tick.
+        """
+        try:
+            if self._is_leader():
+                if not self._leading:
+                    self._leading = True
+                    self.reset()
+                self.run_due(self._is_leader)
+            else:
+                self._leading = False
+            self._after_run(everything=True)
+        except Exception as exc:
+            reason = unavailable(exc)
+            if reason is None:
+                log.exception("scheduler tick failed")
+            elif self._outage is None:
+                log.warning("scheduled jobs wait: %s; retrying every tick", reason)
+            self._outage = reason
+            return
+        if self._outage is not None:
+            log.warning("the database is back; scheduled jobs run again")
+            self._outage = None
 
     def stop(self) -> None:
         self._stop.set()

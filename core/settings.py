@@ -15,6 +15,8 @@ from pathlib import Path
 from core.receiver import Credential
 
 DEFAULT_HTTP_PORT = 8585
+DEFAULT_TAKEOVER_SECONDS = 30.0
+TAKEOVER_RANGE = (3.0, 600.0)
 
 
 class SettingsError(ValueError):
@@ -34,6 +36,9 @@ class Settings:
     http_port: int = DEFAULT_HTTP_PORT
     scheduler_enabled: bool = True
     credentials: Mapping[str, Credential] = field(default_factory=dict, repr=False)
+    chat_enabled: bool = True
+    leader_takeover_seconds: float = DEFAULT_TAKEOVER_SECONDS
+    test_clock_file: Path | None = None
 
     @classmethod
     def from_env(
@@ -57,6 +62,9 @@ class Settings:
             http_port=_port(env.get("DUTYBOT_HTTP_PORT")),
             scheduler_enabled=_flag(env, "DUTYBOT_SCHEDULER", True),
             credentials=_credentials(env),
+            chat_enabled=_flag(env, "DUTYBOT_CHAT", True),
+            leader_takeover_seconds=_takeover(env.get("DUTYBOT_LEADER_TAKEOVER_SECONDS")),
+            test_clock_file=_test_clock(env),
         )
 
 
@@ -77,6 +85,37 @@ def _port(value: str | None) -> int:
     if not value.isdigit() or not 0 <= int(value) <= 65535:
         raise SettingsError(f"DUTYBOT_HTTP_PORT: expected a port number 0-65535, got {value!r}")
     return int(value)
+
+
+def _takeover(value: str | None) -> float:
+    if not value:
+        return DEFAULT_TAKEOVER_SECONDS
+    low, high = TAKEOVER_RANGE
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not low <= seconds <= high:
+        raise SettingsError(
+            f"DUTYBOT_LEADER_TAKEOVER_SECONDS: expected seconds from {low:g} to {high:g}, got {value!r}"
+        )
+    return seconds
+
+
+def _test_clock(env: Mapping[str, str]) -> Path | None:
+    """The shared test clock's file, refused unless tests said so: it replaces the real time."""
+    value = env.get("DUTYBOT_TEST_CLOCK_FILE")
+    if not value:
+        return None
+    if not _flag(env, "DUTYBOT_ALLOW_TEST_CLOCK", False):
+        raise SettingsError(
+            "DUTYBOT_TEST_CLOCK_FILE replaces the real clock and is for tests only; "
+            "set DUTYBOT_ALLOW_TEST_CLOCK=yes as well to use it"
+        )
+    path = Path(value)
+    if not path.is_file():
+        raise SettingsError(f"DUTYBOT_TEST_CLOCK_FILE: {path} is not a file")
+    return path
 
 
 def _credentials(env: Mapping[str, str]) -> dict[str, Credential]:

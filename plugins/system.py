@@ -33,7 +33,8 @@ def status(ctx: CommandContext) -> str:
         f"Process: {process.source}: {process.core.team.name}, {len(process.people)} people, "
         f"timezone {process.core.team.timezone}",
         "Plugins: " + ", ".join(f"{p.name} ({p.source})" for p in describe(runtime.pm)),
-        f"Scheduler: {'running' if scheduler.running else 'off'}, {len(scheduler.jobs)} jobs",
+        f"Scheduler: {'running' if scheduler.running else 'off'}, {len(scheduler.jobs)} jobs"
+        + (f"; this replica is {runtime.leadership.describe()}" if scheduler.running else ""),
         (
             f"Webhook receiver: listening on {runtime.settings.http_host}:{receiver.port}, "
             f"{len(receiver.routes)} routes"
@@ -105,6 +106,7 @@ def dutybot_commands() -> list[Command]:
 @hookimpl
 def dutybot_webhook_routes(runtime: Runtime) -> list[Route]:
     def health(_request: Request, _args: Any) -> tuple[int, dict[str, str]]:
-        return 200, {"status": "ok", "version": runtime.version}
+        scheduler = runtime.leadership.role if runtime.scheduler.running else "off"
+        return 200, {"status": "ok", "version": runtime.version, "scheduler": scheduler}
 
     return [Route("GET", "/healthz", health)]

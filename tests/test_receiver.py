@@ -142,7 +142,11 @@ def test_plugin_routes_are_served_on_a_real_port(make_runtime: Callable[..., Run
     )
     base = f"http://127.0.0.1:{runtime.receiver.port}"
     with urllib.request.urlopen(f"{base}/healthz") as response:
-        assert json.load(response) == {"status": "ok", "version": runtime.version}
+        assert json.load(response) == {
+            "status": "ok",
+            "version": runtime.version,
+            "scheduler": "off",
+        }
     request = urllib.request.Request(
         f"{base}/hello",
         data=b'{"name": "alice"}',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -68,6 +69,80 @@ def test_sqlite_connections_have_foreign_keys_wal_and_busy_timeout(runtime: Runt
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def _audit(runtime: Runtime, session: object, action: str) -> None:
+    session.add(AuditEntry(at=runtime.clock.now(), actor="alice", action=action))  # type: ignore[attr-defined]
+
+
+def _actions(runtime: Runtime) -> list[str]:
+    """The audit actions these tests wrote (start-up writes its own entries too)."""
+    with runtime.db.session() as session:
+        query = select(AuditEntry.action).where(AuditEntry.actor == "alice")
+        return sorted(session.scalars(query).all())
+
+
+def test_a_transaction_that_reads_then_writes_waits_for_a_concurrent_writer(
+    runtime: Runtime,
+) -> None:
+    """Read, another thread writes, then write: both land (SQLite used to fail at once)."""
+    other_done = threading.Event()
+    errors: list[BaseException] = []
+
+    def other_writer() -> None:
+        try:
+            with runtime.db.session() as session:
+                _audit(runtime, session, "other")
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        other_done.set()
+
+    with runtime.db.session() as session:
+        session.scalars(select(AuditEntry)).all()  # the read that fixes this transaction's view
+        writer = threading.Thread(target=other_writer)
+        writer.start()
+        # The other writer either commits now (PostgreSQL: row locks only) or waits for this
+        # transaction (SQLite: it holds the write lock from BEGIN); give it the chance.
+        other_done.wait(timeout=0.5)
+        _audit(runtime, session, "mine")
+    writer.join(timeout=10)
+    assert errors == [] and other_done.is_set()
+    assert _actions(runtime) == ["mine", "other"]
+
+
+def test_a_session_inside_a_session_reads_without_waiting_for_its_own_thread(
+    runtime: Runtime,
+) -> None:
+    with runtime.db.session() as outer:
+        _audit(runtime, outer, "outer")
+        outer.flush()
+        with runtime.db.session() as inner:  # a hook reading while its caller's session is open
+            written = select(AuditEntry.action).where(AuditEntry.actor == "alice")
+            assert inner.scalars(written).all() == []  # not yet committed
+    assert _actions(runtime) == ["outer"]
+
+
+def test_reads_go_on_beside_a_writer_holding_the_lock(runtime: Runtime) -> None:
+    holding, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with runtime.db.session() as session:
+            _audit(runtime, session, "slow writer")
+            session.flush()
+            holding.set()
+            release.wait(timeout=10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert holding.wait(timeout=10)
+        with runtime.db.reads(), runtime.db.session() as session:  # a report, say
+            assert session.scalars(select(AuditEntry.action)).all() is not None
+            assert release.is_set() is False  # read while the writer still held its lock
+    finally:
+        release.set()
+        thread.join(timeout=10)
+    assert _actions(runtime) == ["slow writer"]
 
 
 def test_display_url_hides_the_password() -> None:

@@ -14,6 +14,7 @@ import logging
 import queue
 import secrets
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ from weakref import WeakKeyDictionary
 
 import apprise
 
+from core.db import unavailable
 from plugins.pager import contacts, outbox
 from plugins.pager.contacts import ContactError
 from plugins.pager.outbox import Claim, Outcome
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RECORD_RETRY_SECONDS = 0.5
 _running: WeakKeyDictionary[Runtime, Pager] = WeakKeyDictionary()
 _running_lock = threading.Lock()
 
@@ -134,9 +137,7 @@ class Pager:
     def _record(self, batch: list[tuple[Claim, Outcome]]) -> None:
         follow_up = False
         try:
-            follow_up = outbox.record(
-                self.runtime.db, self.runtime.clock.now(), self.token, batch, self.settings
-            )
+            follow_up = self._store(batch, self.runtime.clock.now())
         except Exception:
             log.exception(
                 "%d results could not be recorded; those are sent again when their claims lapse",
@@ -153,6 +154,29 @@ class Pager:
                 self._tasks -= len(batch)
                 if not self._tasks:
                     self._idle.notify_all()
+
+    def _store(self, batch: list[tuple[Claim, Outcome]], now: datetime) -> bool:
+        """Record outcomes, waiting out a database outage (until stopped).
+
+        A notification already sent whose result is lost would be sent again when its claim
+        lapses: holding the result until the database is back is what keeps it sent once.
+        """
+        waiting = False
+        while True:
+            try:
+                follow_up = outbox.record(self.runtime.db, now, self.token, batch, self.settings)
+            except Exception as exc:
+                reason = unavailable(exc)
+                if reason is None or self.stopped:
+                    raise
+                if not waiting:
+                    log.warning("%d delivery results wait for the database: %s", len(batch), reason)
+                    waiting = True
+                time.sleep(RECORD_RETRY_SECONDS)
+                continue
+            if waiting:
+                log.warning("%d delivery results recorded after the outage", len(batch))
+            return follow_up
 
     def wait_idle(self, timeout: float = 30) -> bool:
         """Block until nothing is being sent (tests, shutdown); False on timeout."""
