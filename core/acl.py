@@ -1,4 +1,5 @@
-"""dutybot's own access control: permissions held by people and groups of the process file.
+"""dutybot's own access control: permissions held by people and groups of the process file,
+and per-sender rate limits on chosen commands.
 
 Errbot's ACLs still apply by command name on top; these work on every backend and are
 configured in the same file as the rotas they protect.
@@ -6,10 +7,15 @@ configured in the same file as the rotas they protect.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
 
-from core.commands import Permission
+from core.clock import Clock
+from core.commands import Command, Permission
 from core.process import Person, Process, ProcessError
+from core.ratelimit import Decision, Rate, TokenBucket
+
+log = logging.getLogger(__name__)
 
 
 class Acl:
@@ -38,3 +44,45 @@ class Acl:
     @property
     def permissions(self) -> list[Permission]:
         return sorted(self._permissions.values(), key=lambda p: p.name)
+
+
+class CommandLimits:
+    """The per-sender limits of ``[limits.commands]``, checked by ``core.commands.execute``.
+
+    Only successful uses count: a mistyped or refused command does not use up the sender's
+    allowance, so a person fixing their typo is not locked out of paging.
+    """
+
+    def __init__(
+        self,
+        process: Process,
+        commands: Iterable[Command],
+        clock: Clock,
+        some_disabled: bool = False,
+    ) -> None:
+        limits = process.core.limits.commands
+        known = {c.name for c in commands}
+        unknown = sorted(set(limits) - known)
+        if unknown and some_disabled:
+            # A disabled plugin's commands are unknown here; its limits simply do not apply.
+            log.info("limits for commands not loaded, ignored: %s", ", ".join(unknown))
+        elif unknown:
+            raise ProcessError(
+                [f"{process.source}: limits.commands.{name}: unknown command" for name in unknown]
+            )
+        self._buckets: Mapping[str, TokenBucket] = {
+            name: TokenBucket(rate, clock) for name, rate in limits.items() if name in known
+        }
+
+    def rate(self, command: str) -> Rate | None:
+        bucket = self._buckets.get(command)
+        return bucket.rate if bucket else None
+
+    def check(self, command: str, sender: str) -> Decision:
+        bucket = self._buckets.get(command)
+        return bucket.check(sender) if bucket else Decision(True)
+
+    def record(self, command: str, sender: str) -> None:
+        bucket = self._buckets.get(command)
+        if bucket:
+            bucket.take(sender)

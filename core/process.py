@@ -1,7 +1,7 @@
 """The team's process file: one TOML file that makes the written process executable.
 
 The core validates its own sections (team, holidays, hours, channels, people, groups, acl,
-plugins); each feature plugin declares its section as a pydantic model through the
+limits, plugins); each feature plugin declares its section as a pydantic model through the
 ``dutybot_process_sections`` hook. Every problem is reported at once as ``file: key: problem``
 so ``dutybot check`` can list them all.
 """
@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +31,8 @@ from pydantic import (
 )
 
 from core.calendars import WeeklySchedule
+from core.mentions import handle_key
+from core.ratelimit import Limits
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -151,6 +154,7 @@ class CoreProcess(StrictModel):
     channels: Channels = Field(default_factory=Channels)
     groups: dict[str, list[PersonRef]] = Field(default_factory=dict)
     acl: dict[str, list[str]] = Field(default_factory=dict)
+    limits: Limits = Field(default_factory=Limits)
     plugins: Plugins = Field(default_factory=Plugins)
 
     @field_validator("groups")
@@ -200,10 +204,14 @@ class Process:
         """The person whose chat handle (``@alice``, or a Slack ``U…`` id) sent a message.
 
         Backends disagree on the ``@`` (the console reports ``alice``, the test backend
-        ``@alice``), so it is not significant.
+        ``@alice``), so it is not significant; a Slack mention ``<@U0123ABC>`` is its id. Every
+        channel message is looked up, so this is one dictionary look-up, not a scan.
         """
-        wanted = handle.removeprefix("@")
-        return next((p for p in self.people if p.chat.removeprefix("@") == wanted), None)
+        return self._people_by_chat.get(handle_key(handle))
+
+    @cached_property
+    def _people_by_chat(self) -> dict[str, Person]:
+        return {handle_key(p.chat): p for p in reversed(self.people)}
 
     def section(self, name: str) -> BaseModel:
         return self.sections[name]

@@ -18,7 +18,11 @@ _PAGE_ID = re.compile(r"#?(\d{1,9})")
 
 
 def page(ctx: CommandContext) -> str:
-    """Page a person, the on-call policy, a group or a role; rate-limited per sender."""
+    """Page a person, the on-call policy, a group or a role; rate-limited per sender.
+
+    Every request that names a target and a message is audited: a new page by the pager
+    itself, a refusal (rate limit) and a duplicate (an open page already covers it) here.
+    """
     first, message = (ctx.args.split(maxsplit=1) + ["", ""])[:2]
     if not first:
         raise UsageError("Say whom to page and why.")
@@ -26,7 +30,7 @@ def page(ctx: CommandContext) -> str:
     if not message:
         raise UsageError("Give a message for the page, e.g. what is broken.")
     sender = ctx.require_person().id
-    _check_rate(ctx, sender)
+    _check_rate(ctx, sender, target, message)
     runtime = ctx.runtime
     digest = hashlib.sha256(message.encode()).hexdigest()[:16]
     found = runtime.hook.dutybot_page(
@@ -37,7 +41,15 @@ def page(ctx: CommandContext) -> str:
         source=sender,
         session=None,
     )
+    if found.duplicate:
+        _audit(ctx, "page duplicate", f"#{found.id} {target}", message)
     return _page_reply(ctx, found)
+
+
+def _audit(ctx: CommandContext, action: str, subject: str, detail: str) -> None:
+    runtime = ctx.runtime
+    with runtime.db.session() as session:
+        runtime.audit(session, ctx.require_person().id, action, subject, detail[:200])
 
 
 def _target(ctx: CommandContext, word: str) -> str:
@@ -52,11 +64,13 @@ def _target(ctx: CommandContext, word: str) -> str:
     )
 
 
-def _check_rate(ctx: CommandContext, sender: str) -> None:
+def _check_rate(ctx: CommandContext, sender: str, target: str, message: str) -> None:
+    """[pager] rate_limit pages per sender: counted in the database, so every replica agrees."""
     settings = service.section(ctx.runtime)
     window = timedelta(minutes=settings.rate_limit_minutes)
     sent = service.pages_sent_since(ctx.runtime, sender, ctx.runtime.clock.now() - window)
     if len(sent) >= settings.rate_limit:
+        _audit(ctx, "page refused", target, f"rate limit ({len(sent)} pages): {message}")
         raise CommandError(
             f"You have sent {len(sent)} pages in the last {settings.rate_limit_minutes} minutes, the "
             f"limit; you can page again at {ctx.runtime.calendars.format(sent[0] + window)}."
