@@ -3,6 +3,8 @@
 Features post with ``runtime.chat.post("team", text)``; the post is stored first and delivered
 by whichever chat connection is attached (the Errbot bridge attaches one when it activates).
 While chat is disconnected posts wait in the table and go out, in order, on reconnection.
+Every post is stored neutralised (core/mentions.py): text a user or an alert put in it cannot
+mention a whole channel.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from core.mentions import neutralise
 from core.models import ChatPost
 
 if TYPE_CHECKING:
@@ -29,6 +33,13 @@ log = logging.getLogger(__name__)
 Sink = Callable[[str, str, str | None], str | None]
 """Delivers ``text`` to a channel or person ``address``, in the thread of the backend message
 ``parent_ref`` if given; returns the backend's id of the sent message where it has one."""
+
+FileSink = Callable[[str, str, str, bytes, str | None], str | None]
+"""Uploads a file ``(address, caption, file name, data, parent_ref)``; returns the backend's id
+where it has one. Only backends that can show files attach one (``ChatOutbox.attach``)."""
+
+NO_FILES = "(not attached: this chat backend cannot upload files)"
+"""Said instead of a file where the attached backend has no file sink (text, test consoles)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,27 @@ class InboundMessage:
     thread_id: str | None = None
 
 
+@dataclass(frozen=True)
+class ChatReaction:
+    """Someone added (``added``) or removed an emoji reaction on a message, as plugins see it.
+
+    ``emoji`` is the backend's name without colons or skin tone (Slack: ``memo``; a backend that
+    reports the character gives ``📝``). ``message_id`` is the reacted-to message's id, the
+    ``message_id`` it had as an ``InboundMessage``; its text is there only if the backend says
+    it (Slack does not: a plugin that needs it keeps the messages it cares about).
+    """
+
+    reactor: str
+    person: Person | None
+    emoji: str
+    added: bool
+    message_id: str | None
+    channel: str | None
+    channel_name: str | None
+    thread_id: str | None = None
+    text: str | None = None
+
+
 class ChatOutbox:
     """Stores posts and delivers them through the attached sink, oldest first."""
 
@@ -52,6 +84,7 @@ class ChatOutbox:
         self._clock = clock
         self._process = process
         self._sink: Sink | None = None
+        self._file_sink: FileSink | None = None
         self._lock = threading.Lock()
         self._maybe_pending = True
 
@@ -87,16 +120,47 @@ class ChatOutbox:
             return added
         return self._add(session, channel, text, key, thread_ref)
 
+    def post_file(
+        self,
+        channel: str,
+        caption: str,
+        name: str,
+        data: bytes,
+        *,
+        key: str | None = None,
+        thread_ref: str | None = None,
+        session: Session | None = None,
+    ) -> bool:
+        """Queue a file (a chart PNG) like ``post``: stored first, idempotent by ``key``.
+
+        Delivered through the file sink where the backend has one; otherwise the caption goes
+        out as text with the file's name and ``NO_FILES``, so readers know something is missing.
+        """
+        if session is None:
+            with self._db.session() as own:
+                added = self._add(own, channel, caption, key, thread_ref, (name, data))
+            self.flush()
+            return added
+        return self._add(session, channel, caption, key, thread_ref, (name, data))
+
     def _add(
-        self, session: Session, channel: str, text: str, key: str | None, thread_ref: str | None
+        self,
+        session: Session,
+        channel: str,
+        text: str,
+        key: str | None,
+        thread_ref: str | None,
+        file: tuple[str, bytes] | None = None,
     ) -> bool:
         row = ChatPost(
             key=key,
             channel=channel,
             address=self.address(channel),
-            text=text,
+            text=neutralise(text),
             thread_ref=thread_ref,
             created_at=self._clock.now(),
+            file_name=file[0] if file else None,
+            file_data=file[1] if file else None,
         )
         if not _insert_once(session, row):
             log.info("post %r already made; not posting again", key)
@@ -129,13 +193,19 @@ class ChatOutbox:
         with self._db.session() as session:
             return session.scalar(select(ChatPost.ref).where(ChatPost.key == key))
 
-    def attach(self, sink: Sink) -> int:
-        """Connect a chat backend and deliver what waited; returns how many posts went out."""
+    def attach(self, sink: Sink, file_sink: FileSink | None = None) -> int:
+        """Connect a chat backend and deliver what waited; returns how many posts went out.
+
+        ``file_sink`` is given only by backends that can upload files; without it file posts
+        are delivered as text saying the file could not be attached.
+        """
         self._sink = sink
+        self._file_sink = file_sink
         return self.flush(everything=True)
 
     def detach(self) -> None:
         self._sink = None
+        self._file_sink = None
 
     @property
     def attached(self) -> bool:
@@ -167,7 +237,7 @@ class ChatOutbox:
                 ).all()
             for post in posts:
                 try:
-                    ref = sink(post.address, post.text, self._parent_ref(post.thread_ref))
+                    ref = self._send(sink, post)
                 except Exception:
                     log.exception("chat delivery of post %s failed; it stays queued", post.id)
                     self._maybe_pending = True
@@ -178,12 +248,33 @@ class ChatOutbox:
                 sent += 1
         return sent
 
+    def _send(self, sink: Sink, post: ChatPost) -> str | None:
+        parent = self._parent_ref(post.thread_ref)
+        if post.file_name is None:
+            return sink(post.address, post.text, parent)
+        file_sink = self._file_sink
+        if file_sink is not None and post.file_data is not None:
+            return file_sink(post.address, post.text, post.file_name, post.file_data, parent)
+        return sink(post.address, f"{post.text} [{post.file_name}] {NO_FILES}", parent)
+
+
+_POST_COLUMNS = tuple(c.key for c in ChatPost.__table__.columns if c.key != "id")
+
 
 def _insert_once(session: Session, row: ChatPost) -> bool:
-    """Add ``row`` in a savepoint; False (and the caller's transaction intact) if its key exists."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
+    """Insert ``row`` unless its key exists (False then), leaving the caller's transaction intact.
+
+    One ``INSERT … ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL both have it) rather than a
+    savepoint around an ORM add: posts are made on hot paths (every new alarm) where the
+    savepoint's extra round trips cost more than the insert.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    values = {name: getattr(row, name) for name in _POST_COLUMNS}
+    statement = (
+        insert(ChatPost.__table__)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(ChatPost.__table__.c.id)
+    )
+    return session.execute(statement).first() is not None  # (rowcount is -1 with psycopg)

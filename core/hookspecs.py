@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from pydantic import BaseModel
 
-    from core.chat import InboundMessage
+    from core.chat import ChatReaction, InboundMessage
     from core.cli import CliCommand
     from core.commands import Command
     from core.receiver import Route
@@ -59,6 +59,11 @@ def dutybot_commands() -> list[Command]:
 @hookspec
 def dutybot_chat_message(runtime: Runtime, message: InboundMessage) -> str | None:
     """Handle a channel message that is not a command; a returned string is replied in its thread."""
+
+
+@hookspec
+def dutybot_chat_reaction(runtime: Runtime, reaction: ChatReaction) -> None:
+    """An emoji reaction was added to or removed from a chat message (backends with reactions only)."""
 
 
 @hookspec
@@ -229,5 +234,17 @@ def dutybot_postmortem_published(runtime: Runtime, postmortem: Any, markdown: st
 
 
 @hookspec
-def dutybot_metrics(runtime: Runtime, start: datetime, end: datetime) -> dict[str, Any]:
-    """Contribute this feature's figures for the period [start, end)."""
+def dutybot_metrics(
+    runtime: Runtime, start: datetime, end: datetime, priority: str | None
+) -> dict[str, dict[str, Any]]:
+    """Contribute figures for [start, end) (``priority``: a name or None) as ``{section: {figure: value}}``."""
+
+
+@hookspec
+def dutybot_gauges(runtime: Runtime) -> dict[str, float]:
+    """Report instantaneous health values for ``GET /metrics`` as Prometheus-safe name -> number."""
+
+
+@hookspec
+def dutybot_availability(runtime: Runtime, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Report downtime in [start, end) as ``{"service", "downtime_minutes", "source"}`` dicts."""

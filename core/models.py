@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
@@ -30,6 +30,9 @@ class ChatPost(Base):
     ref: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    """A file post (a chart PNG): its name; ``text`` is the caption. None for a plain post."""
+    file_data: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class JobRun(Base):

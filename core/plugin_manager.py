@@ -30,6 +30,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "incident": "plugins.incident.hooks",
     "triage": "plugins.triage.hooks",
     "postmortem": "plugins.postmortem.hooks",
+    "metrics": "plugins.metrics.hooks",
 }
 """Built-in feature plugins: the name a process file disables them by, and the module."""
 

@@ -261,13 +261,22 @@ def test_noise_and_actionable_feedback_is_counted_in_metrics(
         "Thanks: alarm #1 NginxIngressDown is marked actionable (counted in the alarm metrics)."
     )
     start, end = local(30, 0), local(1, 0)
-    figures = alarms.runtime.hook.dutybot_metrics(runtime=alarms.runtime, start=start, end=end)
+    figures = alarms.runtime.hook.dutybot_metrics(
+        runtime=alarms.runtime, start=start, end=end, priority=None
+    )
     assert {
-        "alarms_fired": 2,
-        "alarms_fired_by_priority": {"high": 1, "low": 1},
-        "alarms_paged": 1,
-        "alarms_noise": 1,
-        "alarms_actionable": 1,
+        "alarms": {
+            "fired": 2,
+            "fired_by_priority": {"high": 1, "low": 1},
+            "paged": 1,
+            "alarms": 2,
+            "noise": 1,
+            "actionable": 1,
+            "unmarked": 0,
+            "noise_percent": 50.0,
+            "top_noisy": [["CPU-High", 1]],
+            "top_firing": [["CPU-High", 1], ["NginxIngressDown", 1]],
+        }
     } in figures
 
 

@@ -29,11 +29,13 @@ from sqlalchemy import create_engine, select
 
 from core import hookimpl
 from core.clock import FakeClock
+from core.mentions import neutralise
 from core.models import AuditEntry, ChatPost
 from core.plugin_manager import DEFAULT_PLUGINS
 from core.runtime import Runtime
 from plugins.pager import outbox, worker
 from plugins.pager.models import Delivery, Page
+from plugins.pager.service import notification
 from tests.conftest import ROOT, ChatBot, advance
 
 SLOW_SECONDS = 0.6
@@ -1153,3 +1155,10 @@ def test_a_page_committed_before_a_crash_is_delivered_once_after_restart(
         for child in children:
             child.kill()
         receivers.stop()
+
+
+def test_a_page_cannot_mass_mention_the_channel_it_is_sent_to() -> None:
+    page = Page(id=7, message="<!channel> @here db down", source="alarm", calls=1)
+    title, body = notification(page, "first call")
+    assert "<!channel>" not in body and "@here" not in body
+    assert body.startswith(neutralise("<!channel> @here db down")) and title == "dutybot page #7"

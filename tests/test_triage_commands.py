@@ -391,16 +391,25 @@ def test_status_and_metrics(desk: Desk) -> None:
         "Requests: 1 open, 0 unassigned, 1 overdue"
     ]
     start, end = london(2026, 11, 30, 0, 0), london(2026, 12, 1, 0, 0)
-    metrics = desk.runtime.hook.dutybot_metrics(runtime=desk.runtime, start=start, end=end)
+    metrics = desk.runtime.hook.dutybot_metrics(
+        runtime=desk.runtime, start=start, end=end, priority=None
+    )
     assert metrics == [
         {
-            "requests_opened": 2,
-            "requests_opened_by_priority": {"high": 1, "normal": 1},
-            "requests_resolved": 1,
-            "mean_time_to_first_response_minutes": 30.0,
-            "mean_time_to_resolve_minutes": 90.0,
-            "first_response_breaches": 1,
-            "resolve_breaches": 0,
+            "requests": {
+                "opened": 2,
+                "opened_by_priority": {"high": 1, "normal": 1},
+                "resolved": 1,
+                "first_response_median_support_minutes": 30.0,
+                "first_response_p90_support_minutes": 30.0,
+                "resolve_median_support_minutes": 90.0,
+                "resolve_p90_support_minutes": 90.0,
+                "first_response_within_target_percent": {"normal": 100.0},
+                "resolve_within_target_percent": {"normal": 100.0},
+                "open_at_end": 1,
+                "rating_mean": None,
+                "ratings": 0,
+            }
         }
     ]
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from core import hookimpl
-from plugins.alarms import commands, jobs, report, webhooks
+from plugins.alarms import commands, jobs, metrics, report, webhooks
 from plugins.alarms.chatparse import parse_alertmanager_slack
 from plugins.alarms.ingest import FIRED, follow_up, ingest
 from plugins.alarms.paging import CHAT_SOURCE
@@ -107,5 +107,7 @@ def dutybot_status(runtime: Runtime) -> list[str]:
 
 
 @hookimpl
-def dutybot_metrics(runtime: Runtime, start: datetime, end: datetime) -> dict[str, Any]:
-    return report.metrics(runtime, start, end)
+def dutybot_metrics(
+    runtime: Runtime, start: datetime, end: datetime, priority: str | None
+) -> dict[str, dict[str, Any]]:
+    return metrics.figures(runtime, start, end, priority)

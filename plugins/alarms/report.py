@@ -1,10 +1,9 @@
-"""What alarms contribute to the day: the 09:00 checklist, the 18:00 handover, status, metrics."""
+"""What alarms contribute to the day: the 09:00 checklist, the 18:00 handover and status."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -91,27 +90,3 @@ def status_lines(runtime: Runtime, sources: list[str]) -> list[str]:
         f"Alarms: {total} open" + (f" ({detail})" if detail else ""),
         f"Alert sources: {described}",
     ]
-
-
-def metrics(runtime: Runtime, start: datetime, end: datetime) -> dict[str, Any]:
-    """Alarms fired and paged in [start, end), by priority, and the team's feedback on them."""
-    with runtime.db.session() as session:
-        events = session.execute(
-            select(AlarmEvent.kind, AlarmEvent.priority).where(
-                AlarmEvent.at >= start, AlarmEvent.at < end
-            )
-        ).all()
-        feedback = session.execute(
-            select(AlarmGroup.feedback, func.count())
-            .where(AlarmGroup.feedback_at >= start, AlarmGroup.feedback_at < end)
-            .group_by(AlarmGroup.feedback)
-        ).all()
-    fired = Counter(priority for kind, priority in events if kind == "fired")
-    marks = dict(feedback)
-    return {
-        "alarms_fired": sum(fired.values()),
-        "alarms_fired_by_priority": dict(sorted(fired.items())),
-        "alarms_paged": sum(1 for kind, _ in events if kind == "paged"),
-        "alarms_noise": marks.get("noise", 0),
-        "alarms_actionable": marks.get("actionable", 0),
-    }

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from core import hookimpl
 from plugins.oncall import commands as oncall_commands
+from plugins.oncall import metrics
 from plugins.oncall.incidents import record_incident_work
 from plugins.oncall.jobs import jobs, plan_and_check
 from plugins.oncall.models import COVER, OPEN, Entry
@@ -107,3 +108,9 @@ def dutybot_status(runtime: Runtime) -> list[str]:
         )
     planned = f"planned up to {runtime.calendars.format(end)}" if end else "nothing planned"
     return [f"On-call rota: {planned}, {waiting} open cover requests"]
+
+
+@hookimpl
+def dutybot_metrics(runtime: Runtime, start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
+    """Hours on call per person (the fairness ledger) and out-of-hours time worked (no priorities)."""
+    return metrics.figures(runtime, start, end)

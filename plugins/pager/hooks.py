@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from sqlalchemy import event
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from core import hookimpl
 from core.commands import Command
 from core.scheduler import Job
-from plugins.pager import commands, jobs, monitor, service, worker
+from plugins.pager import commands, jobs, metrics, monitor, service, worker
 from plugins.pager.models import HANDOVER, UNANSWERED
 from plugins.pager.service import PageInfo
 from plugins.pager.settings import PagerSection
@@ -67,6 +68,17 @@ def dutybot_checklist_items(runtime: Runtime) -> list[str]:
         f"Page {service.describe(runtime, page)} (!ack {page.id}, !resolve {page.id})"
         for page in service.pages_in(runtime, (HANDOVER, UNANSWERED))
     ]
+
+
+@hookimpl
+def dutybot_metrics(runtime: Runtime, start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
+    """Pages per person and when they landed, time to acknowledge, escalations (no priorities)."""
+    return metrics.figures(runtime, start, end)
+
+
+@hookimpl
+def dutybot_gauges(runtime: Runtime) -> dict[str, float]:
+    return metrics.gauges(runtime)
 
 
 @hookimpl(trylast=True)

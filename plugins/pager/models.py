@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
@@ -40,6 +40,7 @@ class Page(Base):
     """A request to reach a person, group or role, and where its escalation stands."""
 
     __tablename__ = "pager_pages"
+    __table_args__ = (Index("ix_pager_pages_first_called", "first_called_at", "band"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     target: Mapped[str] = mapped_column(String(100))
@@ -57,6 +58,14 @@ class Page(Base):
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(100))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the first call went out (a page queued overnight lands when paging hours open)."""
+    band: Mapped[str | None] = mapped_column(String(20))
+    """When it landed: working hours, on-call evening, weekend/holiday or night (``metrics.band``)."""
+    ack_minutes: Mapped[float | None] = mapped_column(Float)
+    """Wall-clock minutes from the first call to the acknowledgement."""
+    escalations: Mapped[int] = mapped_column(Integer, default=0)
+    """Calls that moved on to the next step because nobody acknowledged (re-pages are not)."""
 
 
 class Delivery(Base):

@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.commands import CommandError
-from plugins.pager import escalation
+from core.mentions import neutralise
+from plugins.pager import escalation, metrics
 from plugins.pager.escalation import Call
 from plugins.pager.models import (
     ACKNOWLEDGED,
@@ -149,7 +150,7 @@ def create_page(
         calls=0,
     )
     if call is not None:
-        _start_call(settings, page, steps, call, now)
+        _start_call(runtime, settings, page, steps, call, now)
     elif not is_open and settings.when_closed == "queue":
         page.next_action_at = escalation.next_opening(runtime, settings, now)
     elif not is_open:
@@ -195,9 +196,16 @@ def _open_dedup_window(session: Session, key: str, now: datetime, minutes: int) 
 
 
 def _start_call(
-    settings: PagerSection, page: Page, steps: list[str], call: Call, now: datetime
+    runtime: Runtime,
+    settings: PagerSection,
+    page: Page,
+    steps: list[str],
+    call: Call,
+    now: datetime,
 ) -> None:
     """Move a page on to its next call; ``_add_notifications`` writes the call's outbox rows."""
+    if page.first_called_at is None:  # when it landed, for the on-call metrics
+        page.first_called_at, page.band = now, metrics.band(runtime, settings, now)
     page.state = PAGING
     page.steps = json.dumps(steps)
     page.position = call.position
@@ -228,10 +236,14 @@ def _add_notifications(session: Session, page: Page, call: Call, now: datetime, 
 
 
 def notification(page: Page, why: str) -> tuple[str, str]:
-    """The title and body of one call: unique per call, so a repeat is never mistaken for one."""
+    """The title and body of one call: unique per call, so a repeat is never mistaken for one.
+
+    The message can carry an alert's own text and a page may go to a Slack or Teams channel,
+    so its mass mentions are defused like every chat post's.
+    """
     return (
         f"dutybot page #{page.id}",
-        f"{page.message}\n\nPage #{page.id} from {page.source}, call {page.calls}: {why}. "
+        f"{neutralise(page.message)}\n\nPage #{page.id} from {page.source}, call {page.calls}: {why}. "
         f"Acknowledge in chat: !ack {page.id}",
     )
 
@@ -334,9 +346,11 @@ def advance(runtime: Runtime, page: Page, now: datetime, stuck: bool = False) ->
             current.steps = json.dumps(steps)
             _unanswered(runtime, session, current)
             return
-        _start_call(settings, current, steps, call, now)
+        _start_call(runtime, settings, current, steps, call, now)
         _add_notifications(session, current, call, now, REPAGE_STEP if repage else call.step)
         action = "re-page" if repage else ("first call" if page.state == WAITING else "escalate")
+        if action == "escalate":
+            current.escalations += 1
         runtime.audit(
             session,
             SYSTEM,
@@ -399,6 +413,7 @@ def acknowledge(runtime: Runtime, page_id: int, person: str) -> tuple[PageInfo, 
         if changed.rowcount != 1:
             raise PagerError(_why_not(runtime, session, page_id))
         cancelled = _cancel_pending(session, page_id)
+        metrics.store_ack(session.get(Page, page_id), now)
         runtime.audit(
             session, person, "acknowledge", f"#{page_id}", f"{cancelled} notifications cancelled"
         )

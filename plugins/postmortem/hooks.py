@@ -7,7 +7,7 @@ files) and ``commands``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from core import hookimpl
 from core.cli import CliCommand
-from plugins.postmortem import actions, commands, reminders, report, review, service
+from plugins.postmortem import actions, commands, metrics, reminders, report, review, service
 from plugins.postmortem.settings import SECTION, PostmortemSection
 
 if TYPE_CHECKING:
@@ -74,3 +74,11 @@ def dutybot_cli_commands() -> list[CliCommand]:
             lambda runtime: service.rebuild_log(runtime, "dutybot incident-log build"),
         )
     ]
+
+
+@hookimpl
+def dutybot_metrics(
+    runtime: Runtime, start: datetime, end: datetime, priority: str | None
+) -> dict[str, dict[str, Any]]:
+    """Postmortems published and review actions open/overdue, in the ``incidents`` section."""
+    return metrics.figures(runtime, start, end, priority)

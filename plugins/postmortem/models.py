@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
@@ -20,6 +20,7 @@ FIELDS = ("title", "identified", "impact", "context", "resolution", "actions")
 
 class Postmortem(Base):
     __tablename__ = "postmortem_reports"
+    __table_args__ = (Index("ix_postmortem_reports_published", "published_at", "priority"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(Integer, unique=True)
@@ -54,6 +55,7 @@ class Action(Base):
     """A review action: something to do so the incident does not happen again, with an owner."""
 
     __tablename__ = "postmortem_actions"
+    __table_args__ = (Index("ix_postmortem_actions_open", "done_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortem_reports.id"))

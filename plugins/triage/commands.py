@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.commands import Command, CommandContext, CommandError, Permission, UsageError
-from plugins.triage import board, fields, queries, service, text
+from plugins.triage import board, fields, queries, ratings, service, text
 from plugins.triage.events import transaction
 from plugins.triage.fields import FieldError
 from plugins.triage.models import Request
@@ -161,6 +161,7 @@ def resolve(ctx: CommandContext) -> str:
         if not note:
             raise UsageError(f"Say how {request.ref} was resolved.")
         service.resolve(ctx.runtime, session, request, _actor(ctx), note)
+        ratings.ask(ctx.runtime, session, request)
         return f"{request.ref} is resolved: {note}"
 
 

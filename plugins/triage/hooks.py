@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from core import hookimpl
-from plugins.triage import classify, intake, jobs, queries
+from plugins.triage import classify, intake, jobs, metrics, queries, ratings
 from plugins.triage import commands as triage_commands
 from plugins.triage.settings import SECTION, TriageSection, section
 
@@ -39,7 +39,7 @@ def dutybot_migrations() -> list[str]:
 
 @hookimpl
 def dutybot_commands() -> list[Command]:
-    return triage_commands.commands()
+    return [*triage_commands.commands(), *ratings.commands(triage_commands.FEATURE)]
 
 
 @hookimpl
@@ -70,5 +70,7 @@ def dutybot_status(runtime: Runtime) -> list[str]:
 
 
 @hookimpl
-def dutybot_metrics(runtime: Runtime, start: datetime, end: datetime) -> dict[str, Any]:
-    return queries.metrics(runtime, start, end)
+def dutybot_metrics(
+    runtime: Runtime, start: datetime, end: datetime, priority: str | None
+) -> dict[str, dict[str, Any]]:
+    return metrics.figures(runtime, start, end, priority)

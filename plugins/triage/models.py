@@ -34,6 +34,21 @@ class Request(Base):
         Index("ix_triage_requests_assignee_risk", "assignee", "sla_due_at", "id"),
         Index("ix_triage_requests_state", "state", "id"),
         Index("ix_triage_requests_assignee_state", "assignee", "state", "id"),
+        Index("ix_triage_requests_opened", "opened_at", "priority"),
+        Index(
+            "ix_triage_requests_responded",
+            "first_response_at",
+            "priority",
+            "response_support_minutes",
+            "time_to_response",
+        ),
+        Index(
+            "ix_triage_requests_resolved",
+            "resolved_at",
+            "priority",
+            "resolve_support_minutes",
+            "time_to_resolve",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -66,6 +81,10 @@ class Request(Base):
     """When the first running clock reaches the nudge percentage of its target ("at risk")."""
     time_to_response: Mapped[float | None] = mapped_column(Float)
     time_to_resolve: Mapped[float | None] = mapped_column(Float)
+    response_support_minutes: Mapped[float | None] = mapped_column(Float)
+    """Time to first response in support-hours minutes (outside pauses), stored when it happens."""
+    resolve_support_minutes: Mapped[float | None] = mapped_column(Float)
+    """Time to resolve in support-hours minutes (outside pauses), stored when it is resolved."""
 
     pauses: Mapped[list[Pause]] = relationship(order_by="Pause.started_at", lazy="selectin")
     ticket: Mapped[Ticket | None] = relationship(back_populates="request", lazy="selectin")
@@ -121,6 +140,22 @@ class Timer(Base):
     kind: Mapped[str] = mapped_column(String(30))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Rating(Base):
+    """The requester's 1-5 rating of how a resolved request went; re-rating replaces it."""
+
+    __tablename__ = "triage_ratings"
+    __table_args__ = (
+        UniqueConstraint("request_id"),
+        Index("ix_triage_ratings_rated_at", "rated_at", "rating"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("triage_requests.id"))
+    rating: Mapped[int] = mapped_column(Integer)
+    rated_by: Mapped[str] = mapped_column(String(200))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Ticket(Base):

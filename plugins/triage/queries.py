@@ -1,4 +1,4 @@
-"""Reading many requests at once: the risk-sorted queue, the checklist, status and metrics.
+"""Reading many requests at once: the risk-sorted queue, the checklist and status.
 
 The queue is two index scans, never a pass over every row: running requests in order of their
 stored ``sla_due_at`` (soonest deadline, or longest overdue, first), then those waiting on the
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from plugins.triage import sla, text
-from plugins.triage.models import OPEN_STATES, RESOLVED, WAITING, Request, Timer
+from plugins.triage import text
+from plugins.triage.models import OPEN_STATES, WAITING, Request
 from plugins.triage.settings import section
 
 if TYPE_CHECKING:
@@ -112,49 +112,6 @@ def status_lines(runtime: Runtime) -> list[str]:
     return [f"Requests: {open_count} open, {nobody} unassigned, {overdue} overdue"]
 
 
-def metrics(runtime: Runtime, start: datetime, end: datetime) -> dict[str, Any]:
-    """Requests opened and resolved in [start, end), mean SLA times (each priority's clock
-    minutes) and breaches."""
-    with runtime.db.session() as session:
-        opened = dict(
-            session.execute(
-                select(Request.priority, func.count())
-                .where(Request.opened_at >= start, Request.opened_at < end)
-                .group_by(Request.priority)
-            ).all()
-        )
-        resolved, mean_resolve = session.execute(
-            select(func.count(), func.avg(Request.time_to_resolve)).where(
-                Request.state == RESOLVED, Request.resolved_at >= start, Request.resolved_at < end
-            )
-        ).one()
-        mean_response = session.scalar(
-            select(func.avg(Request.time_to_response)).where(
-                Request.first_response_at >= start, Request.first_response_at < end
-            )
-        )
-        breaches = dict(
-            session.execute(
-                select(Timer.kind, func.count())
-                .where(
-                    Timer.kind.like(f"%-{sla.BREACH}"),
-                    Timer.fired_at >= start,
-                    Timer.fired_at < end,
-                )
-                .group_by(Timer.kind)
-            ).all()
-        )
-    return {
-        "requests_opened": sum(opened.values()),
-        "requests_opened_by_priority": dict(sorted(opened.items())),
-        "requests_resolved": resolved,
-        "mean_time_to_first_response_minutes": _rounded(mean_response),
-        "mean_time_to_resolve_minutes": _rounded(mean_resolve),
-        "first_response_breaches": breaches.get(f"{sla.RESPONSE}-{sla.BREACH}", 0),
-        "resolve_breaches": breaches.get(f"{sla.RESOLVE}-{sla.BREACH}", 0),
-    }
-
-
 def _assignee_filter(assignee: object | None) -> list[ColumnElement[bool]]:
     if assignee is None:
         return []
@@ -166,7 +123,3 @@ def _assignee_filter(assignee: object | None) -> list[ColumnElement[bool]]:
 def _more(page: Page) -> str:
     hidden = page.total - len(page.requests)
     return f" and {hidden} more" if hidden > 0 else ""
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 1)

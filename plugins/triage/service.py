@@ -236,6 +236,7 @@ def respond(runtime: Runtime, session: Session, request: Request, actor: Actor) 
         return False
     request.first_response_at, request.first_response_by = now, actor.name
     request.time_to_response = sla.minutes_to(runtime, request, now)
+    request.response_support_minutes = sla.support_minutes_to(runtime, request, now)
     _event(runtime, session, request, actor, "responded")
     return True
 
@@ -298,6 +299,7 @@ def _move(
             Pause(reason="resolved", started_at=request.resolved_at, ended_at=now)
         )
         request.resolved_at = request.resolution = request.time_to_resolve = None
+        request.resolve_support_minutes = None
     if to == IN_PROGRESS:
         request.progress_since = now
     elif to == WAITING:
@@ -306,6 +308,7 @@ def _move(
     elif to == RESOLVED:
         request.resolved_at, request.resolution = now, note or None
         request.time_to_resolve = sla.minutes_to(runtime, request, now)
+        request.resolve_support_minutes = sla.support_minutes_to(runtime, request, now)
     request.state = to
     _event(runtime, session, request, actor, action, before, to, note)
     board.follow(runtime, session, request, actor.name)

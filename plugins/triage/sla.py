@@ -174,6 +174,12 @@ def minutes_to(runtime: Runtime, request: Request, at: datetime) -> float:
     return elapsed(clock_for(runtime, priority), request.opened_at, at, pauses_of(request))
 
 
+def support_minutes_to(runtime: Runtime, request: Request, at: datetime) -> float:
+    """Unpaused support-hours minutes from opening to ``at``, whatever the priority's clock:
+    stored at the event so the metrics compare every priority in the same hours."""
+    return elapsed(runtime.calendars.support, request.opened_at, at, pauses_of(request))
+
+
 def refresh(runtime: Runtime, session: Session, request: Request) -> None:
     """Recompute the stored deadlines and the request's timers after any change to it."""
     now = runtime.clock.now()
