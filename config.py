@@ -2,7 +2,7 @@
 
 ``dutybot run`` (and ``make run``) use this file. The defaults start a console chat (Errbot's
 Text backend) with you as ``@alice`` from the demo team. docs/configuration.md lists every
-variable; docs/deploy-slack.md shows the Slack settings.
+variable; docs/deploy-slack.md shows the Slack settings, docs/backends.md the other backends.
 """
 
 import logging
@@ -28,6 +28,14 @@ BOT_ADMINS = tuple(
 AUTOINSTALL_DEPS = False
 CORE_PLUGINS = ("ACLs", "ChatRoom", "CommandNotFoundFilter", "Health", "Help", "TextCmds", "Utils")
 
+
+def _words(name: str) -> tuple[str, ...]:
+    """A comma-separated variable as a tuple (channels, rooms)."""
+    return tuple(w.strip() for w in os.environ.get(name, "").split(",") if w.strip())
+
+
+# One block per backend; docs/backends.md gives each one's variables (tests/test_bridge_backends.py
+# loads this file with them and checks what Errbot will read).
 if BACKEND == "SlackV3":
     BOT_IDENTITY = {
         "token": os.environ.get("DUTYBOT_SLACK_BOT_TOKEN", ""),
@@ -36,6 +44,29 @@ if BACKEND == "SlackV3":
     CHATROOM_PRESENCE = tuple(
         c.strip() for c in os.environ.get("DUTYBOT_SLACK_CHANNELS", "").split(",") if c.strip()
     )
+    DIVERT_TO_THREAD = ("ALL_COMMANDS",)  # a command's answer goes into the command's thread
+elif BACKEND == "IRC":
+    BOT_IDENTITY = {
+        "server": os.environ.get("DUTYBOT_IRC_SERVER", ""),
+        "port": int(os.environ.get("DUTYBOT_IRC_PORT") or 6697),
+        "ssl": os.environ.get("DUTYBOT_IRC_SSL", "on").lower() not in ("0", "off", "false", "no"),
+        "nickname": os.environ.get("DUTYBOT_IRC_NICKNAME", "dutybot"),
+        "password": os.environ.get("DUTYBOT_IRC_PASSWORD") or None,  # the server's, if any
+        "nickserv_password": os.environ.get("DUTYBOT_IRC_NICKSERV_PASSWORD") or None,
+    }
+    CHATROOM_PRESENCE = _words("DUTYBOT_IRC_CHANNELS")
+    IRC_CHANNEL_RATE = 1  # seconds between lines to a channel: servers kick floods
+    IRC_PRIVATE_RATE = 1
+elif BACKEND == "Telegram":
+    BOT_IDENTITY = {"token": os.environ.get("DUTYBOT_TELEGRAM_TOKEN", "")}
+    CHATROOM_PRESENCE = ()  # a Telegram bot cannot join groups itself: add it to them
+elif BACKEND == "XMPP":
+    BOT_IDENTITY = {
+        "username": os.environ.get("DUTYBOT_XMPP_JID", ""),
+        "password": os.environ.get("DUTYBOT_XMPP_PASSWORD", ""),
+    }
+    CHATROOM_PRESENCE = _words("DUTYBOT_XMPP_ROOMS")
+    CHATROOM_FN = os.environ.get("DUTYBOT_XMPP_NICK", "dutybot")
 else:
     BOT_IDENTITY = {}
     CHATROOM_PRESENCE = ()

@@ -52,6 +52,8 @@ def test_overdue_actions_and_stale_drafts_are_reminded_once_per_working_day(
     assert posts(runtime, "@bob") == []  # not due yet
 
     assert runtime.run_command("action done", "1", "@dave") == "Action 1 done: document the restart"
-    assert runtime.run_command("postmortem publish", "1", "@alice").startswith("Published postmortem 1")
+    assert runtime.run_command("postmortem publish", "1", "@alice").startswith(
+        "Published postmortem 1"
+    )
     reminders_at(runtime, clock, datetime(2026, 12, 8, tzinfo=UTC))
     assert len(posts(runtime, "@dave")) == 2 and len(posts(runtime, "@alice")) == 1

@@ -4,17 +4,32 @@ It attaches to the runtime (starting one if ``errbot`` was launched directly), e
 plugin-contributed command as Errbot commands grouped by feature, hands non-command messages
 to the plugins, and delivers the runtime's posts. Activation is safe to repeat: Errbot
 deactivates every plugin on disconnect and activates them again on reconnect.
+
+Slack's specifics are handled here, for every feature at once: replies go into the message's
+thread, an edited message (Slack sends it again) neither re-runs a command nor reaches the
+plugins, and reactions are handed on through ``dutybot_chat_reaction``.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from typing import Any
 
-from errbot import BotPlugin
+from errbot import BotPlugin, cmdfilter
 
+from core.mentions import neutralise
 from core.runtime import attach_or_start
-from plugins.bridge.adapter import dynamic_plugins, inbound, message_ref, outbound
+from plugins.bridge.adapter import (
+    backend_address,
+    dynamic_plugins,
+    inbound,
+    is_edit,
+    message_ref,
+    outbound,
+    reaction_of,
+    reply_parent,
+)
 
 
 class Dutybot(BotPlugin):
@@ -29,7 +44,7 @@ class Dutybot(BotPlugin):
         for name, commands, doc in plugins:
             self.create_dynamic_plugin(name, commands, doc)
             self._dynamic.append(name)
-        self.runtime.chat.attach(self._deliver)
+        self.runtime.chat.attach(self._deliver, self._upload if _can_upload(self._bot) else None)
 
     def _take_over_names(self, names: Iterable[str]) -> None:
         """dutybot's commands win over Errbot core commands of the same name (``!whoami``).
@@ -47,17 +62,62 @@ class Dutybot(BotPlugin):
         self._dynamic = []
         super().deactivate()
 
+    @cmdfilter
+    def edits_never_rerun(self, msg: Any, cmd: Any, args: Any, dry_run: bool) -> tuple:
+        """Block the command of an edited message: it ran when the message was first sent."""
+        if is_edit(msg):
+            self.log.info("not running !%s again for an edited message", cmd)
+            return None, None, None
+        return msg, cmd, args
+
     def callback_message(self, message: Any) -> None:
-        if message.body.startswith(self._bot.prefix) or message.frm == self.bot_identifier:
+        """A channel message that is not a command, offered to the plugins; replies in its thread.
+
+        Errbot has already dropped the bot's own messages (comparing identifiers again here would
+        cost the Slack backend a warning per message).
+        """
+        if message.body.startswith(self._bot.prefix) or is_edit(message):
             return
         for reply in self.runtime.handle_message(inbound(self.runtime, message)):
             self.send(
                 message.frm.room if hasattr(message.frm, "room") else message.frm,
-                reply,
-                in_reply_to=message,
+                neutralise(reply),
+                in_reply_to=reply_parent(message),
             )
 
+    def callback_reaction(self, reaction: Any) -> None:
+        """An emoji added or removed (Slack reports them; Errbot's other backends do not)."""
+        found = reaction_of(self.runtime, reaction)
+        if found is not None:
+            self.runtime.handle_reaction(found)
+
     def _deliver(self, address: str, text: str, parent_ref: str | None) -> str | None:
-        message = outbound(self._bot, self.build_identifier(address), text, parent_ref)
+        to = self.build_identifier(backend_address(self._bot, address))
+        message = outbound(self._bot, to, text, parent_ref)
         self._bot.send_message(message)
         return message_ref(message)
+
+    def _upload(
+        self, address: str, caption: str, name: str, data: bytes, parent_ref: str | None
+    ) -> str | None:
+        """A file post: the caption as a message, then the file through Errbot's stream API."""
+        ref = self._deliver(address, caption, parent_ref)
+        self._bot.send_stream_request(
+            self.build_identifier(backend_address(self._bot, address)),
+            io.BytesIO(data),
+            name,
+            len(data),
+            "image/png",
+        )
+        return ref
+
+
+NO_UPLOAD_MODES = frozenset({"text", "test", "null", "irc", "telegram"})
+"""Backends whose ``send_stream_request`` shows no file (logs it, or dumps raw bytes as a message),
+or cannot send ours to a channel: IRC offers a DCC to a nick (to a room it raises, which would hold
+every later post in the outbox); Telegram takes only its own stream types (``photo``), refuses
+``image/png`` and only logs it, so the chart would vanish without the "not attached" note."""
+
+
+def _can_upload(bot: Any) -> bool:
+    return callable(getattr(bot, "send_stream_request", None)) and bot.mode not in NO_UPLOAD_MODES

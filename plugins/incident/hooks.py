@@ -7,20 +7,20 @@ changes), ``commands``, ``messages`` (the team's phrases), ``jobs`` (the minutel
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from core import hookimpl
-from plugins.incident import commands, messages, service, texts
+from plugins.incident import commands, messages, metrics, reactions, service, texts
 from plugins.incident.jobs import jobs
 from plugins.incident.service import Declaration
 from plugins.incident.settings import SECTION, IncidentSection
 
 if TYPE_CHECKING:
-    from core.chat import InboundMessage
+    from core.chat import ChatReaction, InboundMessage
     from core.commands import Command
     from core.runtime import Runtime
     from core.scheduler import Job
@@ -46,6 +46,11 @@ def dutybot_commands() -> list[Command]:
 @hookimpl
 def dutybot_chat_message(runtime: Runtime, message: InboundMessage) -> str | None:
     return messages.handle(runtime, message)
+
+
+@hookimpl
+def dutybot_chat_reaction(runtime: Runtime, reaction: ChatReaction) -> None:
+    reactions.react(runtime, reaction)
 
 
 @hookimpl
@@ -115,3 +120,16 @@ def dutybot_checklist_items(runtime: Runtime, day: date) -> list[str]:
             )
             for incident in service.open_incidents(session)
         ]
+
+
+@hookimpl
+def dutybot_metrics(
+    runtime: Runtime, start: datetime, end: datetime, priority: str | None
+) -> dict[str, dict[str, Any]]:
+    return metrics.figures(runtime, start, end, priority)
+
+
+@hookimpl
+def dutybot_availability(runtime: Runtime, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The built-in: downtime of high-priority incidents, as the service ``all``."""
+    return metrics.availability(runtime, start, end)

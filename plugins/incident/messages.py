@@ -3,7 +3,8 @@
 A declaration is read in the team channel. Role phrases, notes and the resolution are read in
 the incident's thread (or its dedicated conversation); typed at the top level of the team
 channel, role phrases and the resolution apply to the one open incident, if only one is open.
-Whatever the bot returns is replied in the message's thread by the bridge.
+Whatever the bot returns is replied in the message's thread by the bridge. Every message in an
+incident's thread is kept (``reactions``: a reaction can put it on the timeline later).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.models import ChatPost
-from plugins.incident import service, texts
+from plugins.incident import reactions, service, texts
 from plugins.incident.access import DECLARE, RESPOND
 from plugins.incident.models import COMMS, LEAD, SCRIBE, Incident
 from plugins.incident.phrases import Phrase
@@ -106,7 +107,9 @@ def _in_incident(
     runtime: Runtime, book: Phrasebook, message: InboundMessage, incident_id: int
 ) -> str | None:
     text = message.text.strip()
-    if text.lower().startswith(book.note_marker):
+    noting = text.lower().startswith(book.note_marker)
+    reactions.keep(runtime, message, incident_id, noted=noting)
+    if noting:
         return _note(runtime, message, incident_id, text[len(book.note_marker) :].strip())
     for role, phrase in book.roles.items():
         if phrase.match(text) is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
@@ -26,6 +26,25 @@ class Incident(Base):
     """
 
     __tablename__ = "incident_incidents"
+    __table_args__ = (
+        Index("ix_incident_incidents_declared_by", "declared_at", "priority", "status"),
+        Index(
+            "ix_incident_incidents_repaired",
+            "repaired_at",
+            "priority",
+            "status",
+            "repair_minutes",
+            "repair_support_minutes",
+        ),
+        Index(
+            "ix_incident_incidents_resolved",
+            "resolved_at",
+            "priority",
+            "status",
+            "resolve_minutes",
+            "resolve_support_minutes",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -54,6 +73,11 @@ class Incident(Base):
     reminded_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     one_hour_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repair_minutes: Mapped[float | None] = mapped_column(Float)
+    """Minutes from first detected (or declared) to repaired; kept current by ``metrics.store``."""
+    repair_support_minutes: Mapped[float | None] = mapped_column(Float)
+    resolve_minutes: Mapped[float | None] = mapped_column(Float)
+    resolve_support_minutes: Mapped[float | None] = mapped_column(Float)
 
 
 class RoleHolder(Base):
@@ -107,3 +131,22 @@ class AlarmLink(Base):
     title: Mapped[str | None] = mapped_column(String(300))
     linked_by: Mapped[str] = mapped_column(String(100))
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ThreadMessage(Base):
+    """A person's message in an incident's thread or conversation, kept for reactions.
+
+    Slack tells of a reaction by the message's id alone, so the text a reaction puts on the
+    timeline is the one kept here (as first posted: edits are not re-read). ``noted_at`` says it
+    is on the timeline already (a reaction did it, or it was a ``note:``), so it goes on once.
+    """
+
+    __tablename__ = "incident_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident_incidents.id"), index=True)
+    message_ref: Mapped[str] = mapped_column(String(200), unique=True)
+    author: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    noted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

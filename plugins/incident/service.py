@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.commands import CommandError, UsageError
-from plugins.incident import texts
+from plugins.incident import metrics, texts
 from plugins.incident.access import OVERRIDE
 from plugins.incident.durations import span
 from plugins.incident.models import (
@@ -582,6 +582,7 @@ def set_detected(
             f"{fmt(runtime, at)} is in the future; first detected must have happened already."
         )
     incident.detected_at = at
+    metrics.store(runtime, incident)
     record(
         session,
         incident,
@@ -606,6 +607,7 @@ def set_repaired(
             f"{fmt(runtime, at)} is before it was first detected ({fmt(runtime, incident.detected_at)})."
         )
     incident.repaired_at = at
+    metrics.store(runtime, incident)
     record(
         session,
         incident,
@@ -772,6 +774,7 @@ def resolve(
     incident.resolved_by = by
     incident.resolution = " ".join(resolution.split())
     incident.next_update_at = None
+    metrics.store(runtime, incident)
     body = texts.closing_body(runtime, incident, section(runtime).level(incident.priority).label)
     told = _tell_audiences(runtime, session, incident, body, "over")
     if in_thread:

@@ -241,8 +241,17 @@ class IncidentSection(StrictModel):
     announce_to: list[str] = Field(default_factory=list)
     update_to: list[str] = Field(default_factory=lambda: ["support"])
     recent_days: int = Field(default=7, ge=1, le=366)
+    timeline_reactions: frozenset[str] = frozenset({"memo", "📝"})
     phrases: Phrases = Field(default_factory=Phrases)
     texts: Texts = Field(default_factory=Texts)
+
+    @field_validator("timeline_reactions", mode="before")
+    @classmethod
+    def _emoji_names(cls, value: Any) -> Any:
+        """``:memo:`` and ``memo`` are the same reaction; the names are compared without colons."""
+        if isinstance(value, list | tuple | set | frozenset):
+            return frozenset(str(name).strip().strip(":") for name in value)
+        return value
 
     @model_validator(mode="after")
     def _scheme_known(self) -> IncidentSection:
