@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from core.durations import format_duration
 from plugins.alarms import paging, render
 from plugins.alarms.models import FIRING, RESOLVED, AlarmAlert, AlarmEvent, AlarmGroup
+from plugins.alarms.render import AlertLike
 from plugins.alarms.routing import Routed, route
 from plugins.alarms.settings import section_of
 from plugins.alarms.sources import Alert
@@ -194,10 +195,15 @@ def _store(batch: _Batch, session: Session, group_key: str, alerts: list[Alert])
         session.add(group)
         session.flush()
     before, was_firing = group.alerts_firing, group.status == FIRING
-    group.alerts_firing += _upsert_alerts(batch, session, group, routed)
+    delta, all_new = _upsert_alerts(batch, session, group, routed)
+    group.alerts_firing += delta
     kind = _transition(batch, session, group, routed, was_firing)
     if batch.post and not _silenced(group, batch.now):
-        _post(batch, session, group, kind, before)
+        # A new alarm whose alerts are all new holds exactly this notification's alerts, in
+        # the order they were inserted: no need to read them back to post them.
+        new = bumped is None and all_new
+        known = [_as_stored(a) for a in alerts if a.status == FIRING] if new else None
+        _post(batch, session, group, kind, before, known)
     shown = [a for a in alerts if a.status == FIRING] or alerts
     common = dict(set.intersection(*(set(a.labels.items()) for a in shown)))
     runbook = next((a.runbook_url for a in shown if a.runbook_url), "")
@@ -242,10 +248,18 @@ def _summary(routed: list[tuple[Alert, Routed]]) -> str:
     return summaries.pop() if len(summaries) == 1 else ""
 
 
+def _as_stored(alert: Alert) -> Alert:
+    """The alert with the labels that are stored (``severity`` set from its field)."""
+    if alert.severity is None or alert.labels.get("severity") == alert.severity:
+        return alert
+    return alert.model_copy(update={"labels": alert.routing_labels()})
+
+
 def _upsert_alerts(
     batch: _Batch, session: Session, group: AlarmGroup, routed: list[tuple[Alert, Routed]]
-) -> int:
-    """Insert new alerts and refresh known ones; returns the change in the firing count.
+) -> tuple[int, bool]:
+    """Insert new alerts and refresh known ones; returns the change in the firing count, and
+    whether every alert was new.
 
     Core statements rather than ORM objects: a notification of 100 alerts is one SELECT of
     their keys, one multi-row INSERT, one UPDATE touching every alert that repeats unchanged
@@ -301,7 +315,7 @@ def _upsert_alerts(
         session.execute(_UPDATE_ALERTS, changed)
     for other in moved:
         _recount(batch, session, other)
-    return delta
+    return delta, not existing
 
 
 def content_hash(alert: Alert, priority: str, group_id: int) -> str:
@@ -415,8 +429,19 @@ def _silenced(group: AlarmGroup, now: datetime) -> bool:
     return group.silenced_until is not None and group.silenced_until > now
 
 
-def _post(batch: _Batch, session: Session, group: AlarmGroup, kind: str, before: int) -> None:
-    """One top-level post per firing episode; everything after it goes to its thread."""
+def _post(
+    batch: _Batch,
+    session: Session,
+    group: AlarmGroup,
+    kind: str,
+    before: int,
+    firing_alerts: Sequence[AlertLike] | None,
+) -> None:
+    """One top-level post per firing episode; everything after it goes to its thread.
+
+    ``firing_alerts`` are the alarm's firing alerts when the caller knows them (a new alarm);
+    otherwise they are read from the database.
+    """
     runtime, section, now = batch.runtime, batch.section, batch.now
     chat = runtime.chat
     base = f"alarm-{group.id}-{group.episode}"
@@ -428,7 +453,9 @@ def _post(batch: _Batch, session: Session, group: AlarmGroup, kind: str, before:
         )
         group.last_posted_at = now
     elif kind in (FIRED, ESCALATED):
-        firing = session.execute(_FIRING_ALERTS, {"group_id": group.id}).all()
+        firing = firing_alerts
+        if firing is None:
+            firing = session.execute(_FIRING_ALERTS, {"group_id": group.id}).all()
         key = base if kind == FIRED else f"{base}-{group.priority}"
         text = render.fired_post(runtime, group, render.digest(firing, section.show_labels))
         chat.post(group.channel, text, key=key, session=session)
