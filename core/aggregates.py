@@ -22,6 +22,10 @@ from sqlalchemy import ColumnElement, Float, Integer, and_, cast, func, or_, sel
 from sqlalchemy.orm import Session
 
 
+class StaleCounts(ValueError):
+    """The bucket counts no longer match the rows: another transaction committed in between."""
+
+
 def bucket(value: Any) -> ColumnElement[int]:
     """The whole-unit bucket of a value, for ``bucket_counts`` (any monotonic rounding works:
     SQLite truncates, PostgreSQL rounds)."""
@@ -42,6 +46,7 @@ def nth_values(
 ) -> list[float]:
     """The values at the given 0-based ``ranks`` of the non-null ``value``s matching ``where``,
     in ascending order, given their ``bucket_counts``; every rank must be below their total.
+    ``StaleCounts`` when a wanted row is no longer there (the rows changed after counting).
 
     A plain ``ORDER BY value OFFSET rank`` sorts every matching row once per rank: over a
     quarter of a million-row table that is seconds. Instead the buckets holding the ranks are
@@ -74,6 +79,8 @@ def nth_values(
             )
         ).all()
     }
+    if any(place not in found for place in picked):
+        raise StaleCounts("a bucket lost rows after it was counted")
     return [found[wanted[rank]] for rank in ranks]
 
 
@@ -89,6 +96,17 @@ def median_p90(
     ``counts`` (their ``bucket_counts``) saves a scan when the caller grouped by ``bucket``
     already; ``p90=False`` skips the percentile (returned as None) where only the median is shown.
     """
+    try:
+        return _median_p90(session, value, where, counts, p90)
+    except StaleCounts:
+        # The counts and the rows are two statements; under PostgreSQL's read committed a
+        # request reopened in between leaves a bucket short: count again and read again, once.
+        return _median_p90(session, value, where, None, p90)
+
+
+def _median_p90(
+    session: Session, value: Any, where: list[Any], counts: Mapping[int, int] | None, p90: bool
+) -> tuple[float | None, float | None]:
     if counts is None:
         counts = bucket_counts(session, value, where)
     total = sum(counts.values())

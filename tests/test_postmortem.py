@@ -23,6 +23,7 @@ from core.clock import FakeClock
 from core.models import ChatPost
 from core.plugin_manager import DEFAULT_PLUGINS
 from core.runtime import Runtime
+from plugins.postmortem.models import Postmortem
 
 GOLDEN = Path(__file__).parent / "golden" / "postmortem"
 PROCESS = """
@@ -349,3 +350,16 @@ def test_bad_input_gets_a_clear_reply_and_changes_nothing(
     report = runtime.run_command("postmortem", "1", "@bob")
     assert "## Impact\n\nuser-facing services are unreachable\n" in report
     assert "postmortem owner: Alice Archer" in report
+
+
+def test_republishing_keeps_the_date_it_was_first_published(
+    make_runtime: Callable[..., Runtime], world: World, clock: FakeClock
+) -> None:
+    runtime = start(make_runtime, world)
+    runtime.hook.dutybot_incident_resolved(runtime=runtime, incident=golden_incidents()[0])
+    assert runtime.run_command("postmortem publish", "1", "@alice").startswith("Published")
+    first = clock.now()
+    clock.advance(days=14)
+    assert runtime.run_command("postmortem publish", "1", "@alice").startswith("Republished")
+    with runtime.db.session() as session:
+        assert session.scalar(select(Postmortem.published_at)) == first  # metrics count it once

@@ -89,4 +89,5 @@ def markdown(heading: str, figures: dict[str, dict[str, Any]]) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    """A table cell: an alarm title's ``|`` or line break must not end the cell or the row."""
+    return " ".join(text.split()).replace("|", "\\|")

@@ -47,7 +47,13 @@ def _date(text: str) -> date:
 def run(runtime: Runtime, options: argparse.Namespace) -> str:
     if options.last < options.first:
         raise CliUsageError(f"--to {options.last} is before --from {options.first}")
-    period = periods.span(options.first, options.last, runtime.calendars.tz)
+    try:
+        period = periods.span(options.first, options.last, runtime.calendars.tz)
+    except OverflowError:  # the span's midnights in UTC fall before year 1 or after 9999
+        raise CliUsageError(
+            f"{options.first}..{options.last} is out of range: "
+            "give dates from 0002-01-01 to 9998-12-31"
+        ) from None
     figures = collect(runtime, period.start, period.end, options.priority)
     if options.format == "json":
         return as_json(period, options.priority, figures)
@@ -79,8 +85,15 @@ def as_csv(figures: Figures) -> str:
     for section, items in figures.items():
         for name, figure in items.items():
             for key, value in _flatten(figure):
-                writer.writerow([section, name, key, "" if value is None else value])
+                writer.writerow([section, name, _text(key), "" if value is None else value])
     return out.getvalue().rstrip("\n")
+
+
+def _text(key: str) -> str:
+    """A key as a spreadsheet shows it, never as a formula: keys are alarm titles and names
+    that alert senders and chat users chose, and a cell starting ``=``, ``+``, ``-`` or ``@``
+    would be run by Excel or LibreOffice (CSV injection), so it gets a leading ``'``."""
+    return f"'{key}" if key[:1] in ("=", "+", "-", "@", "\t", "\r") else key
 
 
 def _flatten(figure: Any, prefix: str = "") -> list[tuple[str, Any]]:

@@ -11,9 +11,10 @@ until paging hours open lands at 07:00), and stored on the page as its band:
   17:00-22:00 by default).
 
 Pages count for the period they were first called in; a person is counted once per page they
-were called for (any call of it). Time to acknowledge is stored at the acknowledgement (wall
-clock minutes from the first call). Escalations are calls that moved a page on to its next
-step for want of an acknowledgement (re-pages of the acknowledger are not).
+were called for (any call of it). Time to acknowledge is stored at the first acknowledgement
+(wall clock minutes from the first call; acknowledging a re-page does not change it).
+Escalations are calls that moved a page on to its next step for want of an acknowledgement
+(re-pages of the acknowledger are not).
 """
 
 from __future__ import annotations
@@ -49,8 +50,12 @@ def band(runtime: Runtime, settings: PagerSection, at: datetime) -> str:
 
 
 def store_ack(page: Page, at: datetime) -> None:
-    """Record the time to acknowledge (a page acknowledged before any call has none)."""
-    if page.first_called_at is not None:
+    """Record the time to acknowledge (a page acknowledged before any call has none).
+
+    Only the first acknowledgement counts: a page left open is re-paged to its acknowledger
+    (``repage_minutes``), and acknowledging that again must not turn 4 minutes into 90.
+    """
+    if page.first_called_at is not None and page.ack_minutes is None:
         page.ack_minutes = max((at - page.first_called_at).total_seconds(), 0.0) / 60
 
 

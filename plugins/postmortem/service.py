@@ -128,7 +128,8 @@ def publish(runtime: Runtime, ref: str, by: str) -> str:
     with runtime.db.session() as session:
         postmortem = find(session, ref)
         first = postmortem.published_at is None
-        postmortem.published_at = runtime.clock.now()
+        if first:  # republishing corrects the report; it was published when it first was
+            postmortem.published_at = runtime.clock.now()
         markdown = render(runtime, postmortem)
         directory = log_directory(runtime)
         path = incident_log.write_report(runtime, directory, postmortem, markdown)
