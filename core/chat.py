@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -39,6 +40,8 @@ FileSink = Callable[[str, str, str, bytes, str | None], str | None]
 where it has one. Only backends that can show files attach one (``ChatOutbox.attach``)."""
 
 NO_FILES = "(not attached: this chat backend cannot upload files)"
+RETRY_FIRST, RETRY_MAX = timedelta(seconds=10), timedelta(minutes=5)
+"""After a failed send, its address is tried again after 10 s, then 20 s, 40 s… up to 5 min."""
 """Said instead of a file where the attached backend has no file sink (text, test consoles)."""
 
 
@@ -87,6 +90,7 @@ class ChatOutbox:
         self._file_sink: FileSink | None = None
         self._lock = threading.Lock()
         self._maybe_pending = True
+        self._backoff: dict[str, tuple[datetime, timedelta]] = {}  # address -> (retry at, delay)
 
     def address(self, channel: str) -> str:
         """A [channels] name (``team``), a person id (``alice``), or a literal address."""
@@ -201,6 +205,7 @@ class ChatOutbox:
         """
         self._sink = sink
         self._file_sink = file_sink
+        self._backoff.clear()  # a new connection: every address deserves a fresh try
         return self.flush(everything=True)
 
     def detach(self) -> None:
@@ -221,6 +226,10 @@ class ChatOutbox:
     def flush(self, everything: bool = False) -> int:
         """Deliver every undelivered post through the sink; a failed send stays queued.
 
+        A failed send holds the later posts to the same address (they keep their order) but not
+        the others: an address the backend refuses for good (a typo, an archived channel) must
+        not stop every other post.
+
         Commands and jobs call this after every run, so it skips the database unless this process
         queued something since the last flush; ``everything=True`` also picks up posts queued by
         other processes or left by a failed delivery (the scheduler's tick does that).
@@ -235,18 +244,43 @@ class ChatOutbox:
                 posts = session.scalars(
                     select(ChatPost).where(ChatPost.delivered_at.is_(None)).order_by(ChatPost.id)
                 ).all()
+            failed: set[str] = set()
+            now = self._clock.now()
             for post in posts:
+                if post.address in failed or self._waiting(post.address, now):
+                    self._maybe_pending = True
+                    continue
                 try:
                     ref = self._send(sink, post)
                 except Exception:
-                    log.exception("chat delivery of post %s failed; it stays queued", post.id)
-                    self._maybe_pending = True
-                    break
+                    self._failed(post, now)
+                    failed.add(post.address)
+                    continue
+                self._backoff.pop(post.address, None)
                 with self._db.session() as session:
                     row = session.get(ChatPost, post.id)
                     row.delivered_at, row.ref = self._clock.now(), ref
                 sent += 1
         return sent
+
+    def _waiting(self, address: str, now: datetime) -> bool:
+        backoff = self._backoff.get(address)
+        return backoff is not None and now < backoff[0]
+
+    def _failed(self, post: ChatPost, now: datetime) -> None:
+        """Keep the post and try its address again later, waiting longer after each failure.
+
+        An address the backend refuses for good would otherwise be retried on every tick, with a
+        traceback each time; the first failure is logged in full, the retries in one line.
+        """
+        previous = self._backoff.get(post.address)
+        delay = min(previous[1] * 2, RETRY_MAX) if previous else RETRY_FIRST
+        self._backoff[post.address] = (now + delay, delay)
+        self._maybe_pending = True
+        if previous is None:
+            log.exception("chat delivery of post %s failed; it stays queued", post.id)
+        else:
+            log.warning("chat delivery of post %s failed again; next try in %s", post.id, delay)
 
     def _send(self, sink: Sink, post: ChatPost) -> str | None:
         parent = self._parent_ref(post.thread_ref)

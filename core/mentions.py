@@ -6,8 +6,9 @@ Slack backend posts with ``link_names``), ``<!here>`` and ``<!subteam^ID>`` into
 everyone, Mattermost and Rocket.Chat do the same with ``@all``. They must not break the post's
 formatting either: an unclosed code fence swallows the rest of a message in Markdown chats.
 
-``neutralise`` is applied once, at the chat boundary (every post of the outbox and every reply
-the bridge sends), so no feature has to remember it; dutybot itself never mass-mentions.
+``neutralise`` is applied at the chat boundary (every post of the outbox as it is stored, and
+every message the bridge sends, Errbot's own replies included), so no feature has to remember
+it; dutybot itself never mass-mentions.
 """
 
 from __future__ import annotations
@@ -34,12 +35,32 @@ def _special(match: re.Match[str]) -> str:
 
 
 def neutralise(text: str) -> str:
-    """``text`` with mass mentions defused and code fences balanced; idempotent."""
-    text = _SLACK_SPECIAL.sub(_special, text)
+    """``text`` with mass mentions defused and code fences balanced; idempotent.
+
+    Unwrapping a control sequence can leave another behind (``<!date^0|<!here>>`` from an
+    alert's raw text unwraps to ``<!here>``), so any ``<!`` left after the one pass is broken
+    up too: in one more linear pass, not by unwrapping again, which nested input could make
+    quadratic.
+    """
+    text = _SLACK_SPECIAL.sub(_special, text).replace("<!", f"<{ZERO_WIDTH_SPACE}!")
     text = _AT_MASS.sub(lambda m: f"@{ZERO_WIDTH_SPACE}{m.group(1)}", text)
     if text.count(FENCE) % 2:
         text += f"\n{FENCE}"
     return text
+
+
+_AT_HANDLE = re.compile(r"(?<![\w<])@(?=\w)")
+
+
+def defuse_handles(text: str) -> str:
+    """Every ``@word`` in ``text`` as inert text, for Slack.
+
+    The Slack backend posts with ``link_names``, which turns ``@handle`` into a mention of the
+    user group of that handle (``@sre-oncall``: everyone in it) and no longer links people by
+    name; dutybot names people by id (``<@U0123ABC>``, left alone here), so on Slack a bare
+    ``@word`` in a post is only ever someone's text reaching a whole group. Idempotent.
+    """
+    return _AT_HANDLE.sub(f"@{ZERO_WIDTH_SPACE}", text)
 
 
 def handle_key(handle: str) -> str:

@@ -168,7 +168,7 @@ def backend_address(bot: Any, address: str) -> str:
     """A process-file address as the backend builds identifiers from it.
 
     Slack's ``build_identifier`` wants ``<@U…>`` and ``<#C…>``; a bare id (as Slack shows it in
-    a profile) is wrapped, so a post to it cannot fail and hold up the outbox behind it.
+    a profile) is wrapped, so posts to it cannot fail and wait in the outbox for good.
     """
     if getattr(bot, "mode", None) != SLACK_MODE:
         return address

@@ -18,9 +18,10 @@ from typing import Any
 
 from errbot import BotPlugin, cmdfilter
 
-from core.mentions import neutralise
+from core.mentions import defuse_handles, neutralise
 from core.runtime import attach_or_start
 from plugins.bridge.adapter import (
+    SLACK_MODE,
     backend_address,
     dynamic_plugins,
     inbound,
@@ -85,6 +86,15 @@ class Dutybot(BotPlugin):
                 in_reply_to=reply_parent(message),
             )
 
+    def callback_botmessage(self, message: Any) -> None:
+        """Every message the bot sends, just before the backend sends it (each backend's
+        ``send_message`` calls Errbot's, which calls this, first): defused here as well, so
+        Errbot's own replies that repeat what was typed (``Command "…" not found``, ``!echo``)
+        cannot mention a whole channel either. On Slack a bare ``@handle`` would ring a user
+        group (``link_names``), so it is defused too."""
+        body = neutralise(message.body)
+        message.body = defuse_handles(body) if self._bot.mode == SLACK_MODE else body
+
     def callback_reaction(self, reaction: Any) -> None:
         """An emoji added or removed (Slack reports them; Errbot's other backends do not)."""
         found = reaction_of(self.runtime, reaction)
@@ -92,24 +102,51 @@ class Dutybot(BotPlugin):
             self.runtime.handle_reaction(found)
 
     def _deliver(self, address: str, text: str, parent_ref: str | None) -> str | None:
+        """Send one outbox post; raises if it did not go out, so the outbox keeps it.
+
+        The Slack backend logs a refused post (rate limited, Slack unreachable) and returns as
+        if it had been sent: only the ``ts`` it records for a sent message tells them apart.
+        """
         to = self.build_identifier(backend_address(self._bot, address))
         message = outbound(self._bot, to, text, parent_ref)
         self._bot.send_message(message)
-        return message_ref(message)
+        ref = message_ref(message)
+        if ref is None and self._bot.mode == SLACK_MODE:
+            raise NotSentError(f"Slack did not take the post to {address}")
+        return ref
 
     def _upload(
         self, address: str, caption: str, name: str, data: bytes, parent_ref: str | None
     ) -> str | None:
-        """A file post: the caption as a message, then the file through Errbot's stream API."""
+        """A file post: the caption as a message, then the file through Errbot's stream API.
+
+        Once the caption is out the post counts as delivered: a failed upload is logged, said
+        under the caption, and not retried, since retrying would post the caption again (and
+        hold the later posts to that address while the upload keeps failing).
+        """
         ref = self._deliver(address, caption, parent_ref)
-        self._bot.send_stream_request(
-            self.build_identifier(backend_address(self._bot, address)),
-            io.BytesIO(data),
-            name,
-            len(data),
-            "image/png",
-        )
+        try:
+            self._bot.send_stream_request(
+                self.build_identifier(backend_address(self._bot, address)),
+                io.BytesIO(data),
+                name,
+                len(data),
+                "image/png",
+            )
+        except Exception:
+            self.log.exception("uploading %s failed; its caption was posted", name)
+            try:
+                self._deliver(address, f"[{name}] {UPLOAD_FAILED}", parent_ref or ref)
+            except Exception:
+                self.log.exception("could not say that %s is missing", name)
         return ref
+
+
+UPLOAD_FAILED = "(not attached: the upload failed)"
+
+
+class NotSentError(RuntimeError):
+    """The backend did not send a post (the outbox keeps it and tries again)."""
 
 
 NO_UPLOAD_MODES = frozenset({"text", "test", "null", "irc", "telegram"})
