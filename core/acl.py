@@ -50,7 +50,9 @@ class CommandLimits:
     """The per-sender limits of ``[limits.commands]``, checked by ``core.commands.execute``.
 
     Only successful uses count: a mistyped or refused command does not use up the sender's
-    allowance, so a person fixing their typo is not locked out of paging.
+    allowance, so a person fixing their typo is not locked out of paging. The use is taken
+    before the command runs and given back if it fails: checking first and counting after
+    would let one sender's commands sent at once (Errbot runs them in parallel) all pass.
     """
 
     def __init__(
@@ -78,11 +80,11 @@ class CommandLimits:
         bucket = self._buckets.get(command)
         return bucket.rate if bucket else None
 
-    def check(self, command: str, sender: str) -> Decision:
+    def take(self, command: str, sender: str) -> Decision:
         bucket = self._buckets.get(command)
-        return bucket.check(sender) if bucket else Decision(True)
+        return bucket.take(sender) if bucket else Decision(True)
 
-    def record(self, command: str, sender: str) -> None:
+    def give_back(self, command: str, sender: str) -> None:
         bucket = self._buckets.get(command)
         if bucket:
-            bucket.take(sender)
+            bucket.give_back(sender)

@@ -114,10 +114,12 @@ def execute(ctx: CommandContext) -> str:
     try:
         if command.permission:
             ctx.require_permission(command.permission, f"`{ctx.prefix}{command.name}`")
-        _check_rate(ctx)
-        reply = command.handler(ctx)
-        ctx.runtime.limits.record(command.name, _sender_key(ctx))
-        return reply
+        _take_rate(ctx)
+        try:
+            return command.handler(ctx)
+        except BaseException:  # only uses that worked count
+            ctx.runtime.limits.give_back(command.name, _sender_key(ctx))
+            raise
     except UsageError as exc:
         return f"{exc}\nUsage: {ctx.prefix}{command.usage}"
     except CommandError as exc:
@@ -139,10 +141,10 @@ def _sender_key(ctx: CommandContext) -> str:
     return ctx.person.id if ctx.person else ctx.sender
 
 
-def _check_rate(ctx: CommandContext) -> None:
-    """Refuse (and audit the refusal) when the sender has used up ``[limits.commands]``."""
+def _take_rate(ctx: CommandContext) -> None:
+    """Take one use of ``[limits.commands]``; refuse (and audit the refusal) when none is left."""
     runtime, name, who = ctx.runtime, ctx.command.name, _sender_key(ctx)
-    decision = runtime.limits.check(name, who)
+    decision = runtime.limits.take(name, who)
     if decision.allowed:
         return
     log.warning("rate limit: %s refused %r (%s)", who, name, runtime.limits.rate(name))

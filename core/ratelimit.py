@@ -79,11 +79,6 @@ class TokenBucket:
         self._buckets: dict[str, tuple[float, datetime]] = {}
         self._lock = threading.Lock()
 
-    def check(self, key: str) -> Decision:
-        """Would one more be allowed for ``key`` now? Takes nothing."""
-        with self._lock:
-            return self._decide(self._tokens(key))
-
     def take(self, key: str) -> Decision:
         """Take one token for ``key`` if there is one; the decision says whether there was."""
         with self._lock:
@@ -94,6 +89,15 @@ class TokenBucket:
                 if len(self._buckets) > MAX_KEYS:
                     self._prune()
             return decision
+
+    def give_back(self, key: str) -> None:
+        """Return a token ``take`` handed out for a use that did not happen after all."""
+        with self._lock:
+            tokens = self._tokens(key) + 1
+            if tokens >= self.rate.count:
+                self._buckets.pop(key, None)
+            else:
+                self._buckets[key] = (tokens, self._clock.now())
 
     def _prune(self) -> None:
         """Forget the buckets that have refilled, so many senders cannot grow memory forever."""

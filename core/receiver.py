@@ -91,13 +91,16 @@ class Route:
 
     ``auth`` names the credential set to require (configured by environment, see
     docs/configuration.md); None means the route is public (health checks, calendar feeds that
-    carry their own token).
+    carry their own token). ``limited=False`` exempts a route from the rate limit: a load
+    balancer's health checks all come from one address, and refusing them would take every
+    replica out of service.
     """
 
     method: str
     path: str
     handler: Handler
     auth: str | None = None
+    limited: bool = True
 
 
 class Receiver:
@@ -138,8 +141,7 @@ class Receiver:
             route = self._routes[key]
             self._authenticate(route, request)
             self._throttle(route, request)
-            if (request.content_length or 0) > self._max_body:
-                raise HttpError(413, f"body larger than {self._max_body} bytes")
+            self._limit_body(request)
             result = route.handler(request, args)
         except HttpError as exc:
             return _json(
@@ -193,6 +195,8 @@ class Receiver:
         It runs after authentication, so a caller without the token cannot use up (and block)
         the real source's allowance.
         """
+        if not route.limited:
+            return
         if route.auth is not None:
             key, who = f"source {route.auth}", f"source '{route.auth}'"
         else:
@@ -214,6 +218,21 @@ class Receiver:
             f"rate limit: {who} may send {self._limit.rate}; retry in {seconds} seconds",
             {"Retry-After": str(seconds)},
         )
+
+    def _limit_body(self, request: Request) -> None:
+        """Refuse a body over the limit (413) before the handler sees any of it.
+
+        A body sent without ``Content-Length`` (chunked) is read here, one byte past the
+        limit: werkzeug would otherwise hand the handler the first ``max_body`` bytes and drop
+        the rest without a word.
+        """
+        if request.content_length is None:
+            request.max_content_length = self._max_body + 1
+            too_big = len(request.get_data(cache=True)) > self._max_body
+        else:
+            too_big = request.content_length > self._max_body
+        if too_big:
+            raise HttpError(413, f"body larger than {self._max_body} bytes")
 
     def _warn(self, key: str, message: str, *args: Any) -> None:
         """Log a refusal once per key and period, so a flood cannot flood the log too."""

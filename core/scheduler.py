@@ -17,7 +17,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.triggers.base import BaseTrigger
@@ -117,8 +117,8 @@ class Scheduler:
                 ]
                 if not due or not leading():
                     break
-                fire_time, job = min(due, key=lambda pair: (pair[0], pair[1].name))
-                following = self._triggers[job.name].get_next_fire_time(fire_time, fire_time + TICK)
+                fire_time, job = min(due, key=lambda pair: (_utc(pair[0]), pair[1].name))
+                following = self._following(job, fire_time)
                 if now - fire_time > job.grace or not self._on_allowed_day(job, fire_time):
                     self._next[job.name] = following
                     continue
@@ -131,6 +131,15 @@ class Scheduler:
                 ran.append((job.name, fire_time))
             self.last_run = now
         return ran
+
+    def _following(self, job: Job, fire_time: datetime) -> datetime | None:
+        """The fire time after ``fire_time``, counted in UTC.
+
+        Local arithmetic (``fire_time + TICK``) drops the fold of the hour the autumn clock
+        change repeats: 01:00 GMT plus a microsecond is 01:00 BST, an hour earlier, so the
+        trigger would hand back fire times already passed and ``run_due`` would never return.
+        """
+        return self._triggers[job.name].get_next_fire_time(None, _utc(fire_time) + TICK)
 
     def _on_allowed_day(self, job: Job, fire_time: datetime) -> bool:
         if job.days is None:
@@ -217,3 +226,8 @@ class Scheduler:
     @property
     def running(self) -> bool:
         return self._thread is not None
+
+
+def _utc(instant: datetime) -> datetime:
+    """Fire times are local; compared within one zone Python ignores the fold, so use UTC."""
+    return instant.astimezone(UTC)

@@ -149,6 +149,15 @@ def test_public_routes_are_limited_per_client_address(clock: FakeClock) -> None:
     }
 
 
+def test_health_checks_are_never_rate_limited(runtime: Runtime) -> None:
+    """A load balancer's checks all come from one address; a 429 would take the replica out."""
+    web = Client(runtime.receiver)
+    balancer = {"REMOTE_ADDR": "10.0.0.9"}
+    limit = runtime.process.core.limits.webhook.count
+    codes = {web.get("/healthz", environ_base=balancer).status_code for _ in range(limit + 5)}
+    assert codes == {200}
+
+
 def test_full_buckets_are_forgotten_so_many_senders_do_not_grow_memory(clock: FakeClock) -> None:
     bucket = TokenBucket(Rate.parse("1/1m"), clock)
     for n in range(20_000):

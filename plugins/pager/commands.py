@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from datetime import timedelta
 
 from core.commands import Command, CommandContext, CommandError, Permission, UsageError
@@ -15,6 +16,8 @@ FEATURE = "Paging"
 PAGE = Permission("pager.page", "page people", default=("team",))
 RESPOND = Permission("pager.respond", "acknowledge and resolve pages", default=("team",))
 _PAGE_ID = re.compile(r"#?(\d{1,9})")
+_senders: dict[str, threading.Lock] = {}
+_senders_lock = threading.Lock()
 
 
 def page(ctx: CommandContext) -> str:
@@ -30,20 +33,32 @@ def page(ctx: CommandContext) -> str:
     if not message:
         raise UsageError("Give a message for the page, e.g. what is broken.")
     sender = ctx.require_person().id
-    _check_rate(ctx, sender, target, message)
     runtime = ctx.runtime
     digest = hashlib.sha256(message.encode()).hexdigest()[:16]
-    found = runtime.hook.dutybot_page(
-        runtime=runtime,
-        target=target,
-        message=message,
-        dedup_key=f"chat:{sender}:{target}:{digest}",
-        source=sender,
-        session=None,
-    )
+    with _one_at_a_time(sender):
+        _check_rate(ctx, sender, target, message)
+        found = runtime.hook.dutybot_page(
+            runtime=runtime,
+            target=target,
+            message=message,
+            dedup_key=f"chat:{sender}:{target}:{digest}",
+            source=sender,
+            session=None,
+        )
     if found.duplicate:
         _audit(ctx, "page duplicate", f"#{found.id} {target}", message)
     return _page_reply(ctx, found)
+
+
+def _one_at_a_time(sender: str) -> threading.Lock:
+    """One sender's pages are counted and made one after the other.
+
+    Errbot runs commands in parallel: two ``!page`` sent at once would both be counted before
+    either is made and both pass the limit. Commands run only on the one chat replica
+    (docs/deploy.md), so a lock in this process is enough; one per person in the process file.
+    """
+    with _senders_lock:
+        return _senders.setdefault(sender, threading.Lock())
 
 
 def _audit(ctx: CommandContext, action: str, subject: str, detail: str) -> None:

@@ -176,7 +176,10 @@ def _record_failure(
         log.warning("delivery %s: the claim lapsed before the result was recorded", claimed.id)
         return False
     page_id, call, person, method, attempts = mine
-    if session.scalar(select(Page.state).where(Page.id == page_id)) in (ACKNOWLEDGED, RESOLVED):
+    # Lock the page row (PostgreSQL): an acknowledgement committing between this read and the
+    # retry below would otherwise cancel nothing and see a retry go out after it.
+    state = session.scalar(select(Page.state).where(Page.id == page_id).with_for_update())
+    if state in (ACKNOWLEDGED, RESOLVED):
         _set(session, Delivery.id == claimed.id, state=CANCELLED)
         return False
     if not outcome.permanent and attempts < settings.attempts:
