@@ -101,6 +101,9 @@ class Database:
             with self._sessions.begin() as session:
                 if depth == 0:
                     session.connection(execution_options={WRITER: True})
+                elif getattr(self._local, "reading", False) and self.dialect == "postgresql":
+                    # a report's several statements must agree (a median's counts and rows)
+                    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
                 yield session
         finally:
             self._local.depth = depth
@@ -111,14 +114,15 @@ class Database:
 
         For long reads (a quarter's figures over a million requests) that would otherwise hold
         the write lock for seconds and keep webhooks and jobs waiting: in WAL mode a plain
-        ``BEGIN`` reads a consistent snapshot beside the writers.
+        ``BEGIN`` reads a consistent snapshot beside the writers. On PostgreSQL the sessions are
+        ``REPEATABLE READ``, so every statement of one session reads the same snapshot too.
         """
-        depth = getattr(self._local, "depth", 0)
-        self._local.depth = depth + 1
+        depth, reading = getattr(self._local, "depth", 0), getattr(self._local, "reading", False)
+        self._local.depth, self._local.reading = depth + 1, True
         try:
             yield
         finally:
-            self._local.depth = depth
+            self._local.depth, self._local.reading = depth, reading
 
     def upgrade(self) -> None:
         """Apply every pending Alembic revision of the core and of the loaded plugins."""

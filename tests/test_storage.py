@@ -145,6 +145,27 @@ def test_reads_go_on_beside_a_writer_holding_the_lock(runtime: Runtime) -> None:
     assert _actions(runtime) == ["slow writer"]
 
 
+def test_a_read_session_sees_one_snapshot_for_all_its_statements(runtime: Runtime) -> None:
+    """A median is counted in one statement and read in the next: a row written in between
+    must not make the two disagree."""
+    written = select(AuditEntry.action).where(AuditEntry.actor == "alice")
+    with runtime.db.reads(), runtime.db.session() as report:
+        assert report.scalars(written).all() == []
+        done = threading.Event()
+
+        def writer() -> None:
+            with runtime.db.session() as session:
+                _audit(runtime, session, "between two statements")
+            done.set()
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        assert done.wait(timeout=10)  # committed while the report is still open
+        thread.join(timeout=10)
+        assert report.scalars(written).all() == []  # the report's snapshot is unchanged
+    assert _actions(runtime) == ["between two statements"]
+
+
 def test_display_url_hides_the_password() -> None:
     db = Database("postgresql+psycopg://dutybot:s3cret-pw@db.example:5432/dutybot")
     assert "s3cret-pw" not in db.display_url and "***" in db.display_url
