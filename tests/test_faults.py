@@ -38,6 +38,7 @@ from core.scheduler import Job
 from plugins.pager import worker
 from plugins.pager.models import Delivery, Page
 from tests.conftest import ChatBot, advance
+from tests.waiting import until
 
 TOKEN = "fault-token"
 ALERT = json.loads(
@@ -222,15 +223,6 @@ def minutes(runtime: Runtime, clock: FakeClock, count: int) -> None:
     for _ in range(count):
         advance(runtime, clock, clock.now() + timedelta(minutes=1))
         idle(runtime)
-
-
-def until(what: Callable[[], Any], timeout: float, message: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := what():
-            return result
-        time.sleep(0.02)
-    pytest.fail(message)
 
 
 def count(runtime: Runtime, query: Any) -> int:

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,6 +34,7 @@ from core.settings import Settings, SettingsError
 from plugins.pager.models import Delivery, Page
 from tests.conftest import ROOT
 from tests.test_faults import figure
+from tests.waiting import until
 
 TAKEOVER = 6.0
 """The replicas' DUTYBOT_LEADER_TAKEOVER_SECONDS: followers try the lock every second."""
@@ -128,16 +129,6 @@ class Replica:
         self.signal(signal.SIGCONT)
         self.signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
-
-
-def until(what: Callable[[], Any], timeout: float, message: str) -> Any:
-    """Poll ``what`` until it is truthy; fail with ``message`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := what():
-            return result
-        time.sleep(0.05)
-    pytest.fail(message)
 
 
 def free_port() -> int:
