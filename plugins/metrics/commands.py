@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from core.commands import Command, CommandContext, UsageError
-from plugins.metrics import charts, periods, render
+from plugins.metrics import periods, render
 from plugins.metrics.collect import SECTIONS, Figures, collect
 
 FEATURE = "Metrics"
@@ -55,6 +55,8 @@ def stats(ctx: CommandContext) -> str:
 
 
 def chart(ctx: CommandContext) -> str:
+    from plugins.metrics import charts  # matplotlib costs start-up 0.3 s; load it when drawing
+
     query = parse(ctx.words())
     period, figures = _figures(ctx, query)
     heading = period.label + _so_far(ctx, period) + _priority(query)

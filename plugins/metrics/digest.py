@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.models import ChatPost
 from core.scheduler import Job
-from plugins.metrics import charts, periods, render
+from plugins.metrics import periods, render
 from plugins.metrics.collect import collect
 from plugins.metrics.settings import section
 
@@ -45,6 +45,8 @@ def post_digest(runtime: Runtime, fire_time: datetime) -> bool:
     with runtime.db.session() as session:
         if session.scalar(select(ChatPost.id).where(ChatPost.key == text_key)) is not None:
             return False
+    from plugins.metrics import charts  # matplotlib costs start-up 0.3 s; load it when drawing
+
     figures = collect(runtime, week.start, week.end)
     channel = section(runtime).channel
     lines = [f"*Weekly figures: {week.label}*"]
