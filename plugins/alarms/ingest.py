@@ -105,6 +105,7 @@ class _Batch:
     now: datetime
     priority: str | None
     post: bool
+    overridable: bool  # a plugin implements dutybot_alert_priority
     routed: dict[tuple[str, ...], Routed] = field(default_factory=dict)
 
     def route(self, alert: Alert) -> Routed:
@@ -113,7 +114,7 @@ class _Batch:
         Only while no plugin overrides priorities: the override hook sees all the labels.
         """
         labels = alert.routing_labels()
-        if self.runtime.hook.dutybot_alert_priority.get_hookimpls():
+        if self.overridable:
             return route(self.runtime, self.section, labels, self.priority)
         key = tuple(labels.get(name, "") for name in self.section.routed_labels)
         found = self.routed.get(key)
@@ -140,7 +141,10 @@ def ingest(
     for alert in alerts:
         groups.setdefault(alert.group_key or alert.dedup_key, {})[alert.dedup_key] = alert
     ordered = sorted(groups.items(), key=lambda item: key_hash(item[0]))  # one lock order
-    batch = _Batch(runtime, section_of(runtime), source, runtime.clock.now(), priority, post)
+    overridable = bool(runtime.hook.dutybot_alert_priority.get_hookimpls())
+    batch = _Batch(
+        runtime, section_of(runtime), source, runtime.clock.now(), priority, post, overridable
+    )
     attempt = 1
     while True:
         try:
@@ -279,13 +283,15 @@ def _upsert_alerts(
     unchanged: list[int] = []
     for digest, (alert, routed_to) in by_hash.items():
         firing = alert.status == FIRING
-        content = content_hash(alert, routed_to.priority, group.id)
+        fields = _fields(alert, routed_to, group.id)
+        content = content_hash(fields)
+        row = {**fields, "last_seen_at": batch.now, "content_hash": content}
         known = existing.get(digest)
         if known is None:
             delta += firing
             fresh.append(
                 {
-                    **_fields(alert, routed_to, group.id, batch.now, content),
+                    **row,
                     "source": batch.source,
                     "key_hash": digest,
                     "dedup_key": alert.dedup_key,
@@ -303,9 +309,7 @@ def _upsert_alerts(
         if stored == content:
             unchanged.append(row_id)
         else:
-            changed.append(
-                {**_fields(alert, routed_to, group.id, batch.now, content), "row_id": row_id}
-            )
+            changed.append({**row, "row_id": row_id})
     if fresh:
         session.execute(_INSERT_ALERTS, fresh)
     for start in range(0, len(unchanged), KEY_CHUNK):
@@ -318,31 +322,22 @@ def _upsert_alerts(
     return delta, not existing
 
 
-def content_hash(alert: Alert, priority: str, group_id: int) -> str:
-    """A digest of every stored column a notification can change (``last_seen_at`` aside).
+def content_hash(fields: dict[str, Any]) -> str:
+    """A digest of an alert's stored ``_fields`` (every column a notification can change).
 
     Equal digests mean the stored row already says what this notification says, so a repeat
-    only bumps its counters; the group is part of it so an alert moved between groups is
-    rewritten.
+    only bumps its counters; the group is one of the fields, so an alert moved between groups
+    is rewritten.
     """
-    parts = (
-        alert.title,
-        alert.summary,
-        alert.description,
-        alert.runbook_url,
-        alert.url,
-        sorted(alert.routing_labels().items()),
-        priority,
-        alert.status,
-        alert.starts_at.isoformat() if alert.starts_at else "",
-        group_id,
-    )
+    parts = [
+        (name, sorted(value.items()) if isinstance(value, dict) else value)
+        for name, value in fields.items()
+    ]
     return hashlib.sha1(repr(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
-def _fields(
-    alert: Alert, routed_to: Routed, group_id: int, now: datetime, content: str
-) -> dict[str, Any]:
+def _fields(alert: Alert, routed_to: Routed, group_id: int) -> dict[str, Any]:
+    """The columns of an alert's row that each notification restates."""
     return {
         "group_id": group_id,
         "title": alert.title,
@@ -354,8 +349,6 @@ def _fields(
         "priority": routed_to.priority,
         "status": alert.status,
         "starts_at": alert.starts_at,
-        "last_seen_at": now,
-        "content_hash": content,
     }
 
 
