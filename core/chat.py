@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -156,7 +156,8 @@ class ChatOutbox:
         thread_ref: str | None,
         file: tuple[str, bytes] | None = None,
     ) -> bool:
-        row = ChatPost(
+        added = _insert_once(
+            session,
             key=key,
             channel=channel,
             address=self.address(channel),
@@ -166,7 +167,7 @@ class ChatOutbox:
             file_name=file[0] if file else None,
             file_data=file[1] if file else None,
         )
-        if not _insert_once(session, row):
+        if not added:
             log.info("post %r already made; not posting again", key)
             return False
         self._maybe_pending = True
@@ -180,7 +181,8 @@ class ChatOutbox:
         incident) is recorded here, as already delivered. False if ``key`` is taken.
         """
         now = self._clock.now()
-        row = ChatPost(
+        return _insert_once(
+            session,
             key=key,
             channel=address,
             address=address,
@@ -189,7 +191,6 @@ class ChatOutbox:
             created_at=now,
             delivered_at=now,
         )
-        return _insert_once(session, row)
 
     def _parent_ref(self, key: str | None) -> str | None:
         if key is None:
@@ -292,11 +293,8 @@ class ChatOutbox:
         return sink(post.address, f"{post.text} [{post.file_name}] {NO_FILES}", parent)
 
 
-_POST_COLUMNS = tuple(c.key for c in ChatPost.__table__.columns if c.key != "id")
-
-
-def _insert_once(session: Session, row: ChatPost) -> bool:
-    """Insert ``row`` unless its key exists (False then), leaving the caller's transaction intact.
+def _insert_once(session: Session, **values: Any) -> bool:
+    """Insert a post unless its key exists (False then), leaving the caller's transaction intact.
 
     One ``INSERT … ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL both have it) rather than a
     savepoint around an ORM add: posts are made on hot paths (every new alarm) where the
@@ -304,7 +302,6 @@ def _insert_once(session: Session, row: ChatPost) -> bool:
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    values = {name: getattr(row, name) for name in _POST_COLUMNS}
     statement = (
         insert(ChatPost.__table__)
         .values(values)

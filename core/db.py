@@ -99,7 +99,7 @@ class Database:
         self._local.depth = depth + 1
         try:
             with self._sessions.begin() as session:
-                if depth == 0:
+                if depth == 0 and self.dialect == "sqlite":
                     session.connection(execution_options={WRITER: True})
                 elif getattr(self._local, "reading", False) and self.dialect == "postgresql":
                     # a report's several statements must agree (a median's counts and rows)

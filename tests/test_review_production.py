@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from werkzeug.wrappers import Request
 
@@ -24,6 +23,7 @@ from core.receiver import Credential, Receiver, Route
 from core.runtime import Runtime
 from core.scheduler import Job
 from plugins.pager.models import Page
+from tests.waiting import until
 
 FEATURES_OFF = {"disabled_plugins": frozenset(DEFAULT_PLUGINS) - {"system", "team"}}
 
@@ -94,15 +94,6 @@ class Slow:
     @hookimpl
     def dutybot_commands(self) -> list[Command]:
         return [Command("review slow", "Review", "Hold a while.", "review slow", self._run)]
-
-
-def until(what: Callable[[], Any], timeout: float, message: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := what():
-            return result
-        time.sleep(0.01)
-    pytest.fail(message)
 
 
 def test_a_command_limit_holds_when_one_sender_sends_several_at_once(
