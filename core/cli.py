@@ -16,6 +16,7 @@ from types import ModuleType
 
 from core.plugin_manager import PluginError, describe
 from core.process import ProcessError
+from core.receiver import ListenError
 from core.runtime import Runtime, install, uninstall
 from core.settings import Settings, SettingsError
 
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{info.name}\t{info.source}")
             return 0
         return _run(settings, Path(args.config))
-    except (ProcessError, PluginError, SettingsError) as exc:
+    except (ProcessError, PluginError, SettingsError, ListenError) as exc:
         print(f"dutybot: cannot start:\n{exc}", file=sys.stderr)
         return 2
 

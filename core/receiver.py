@@ -7,6 +7,10 @@ credentials are not configured refuses everything rather than running open. Each
 rate-limited (``[limits] webhook``): an authenticated source by its credential, a public route by
 client address; over the limit the answer is 429 with ``Retry-After`` and the handler never runs.
 Access logs never carry query strings, where calendar feeds keep their tokens.
+
+On a real port the app is served by cheroot (CherryPy's production WSGI server): a fixed pool of
+worker threads, HTTP/1.1 keep-alive, and idle connections waiting in a selector rather than on a
+thread. ``_Server`` holds the settings and why each was chosen.
 """
 
 from __future__ import annotations
@@ -19,13 +23,18 @@ import logging
 import math
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
+from traceback import format_exc
 from typing import Any
 
+from cheroot import wsgi
+from cheroot.errors import MaxSizeExceeded
+from cheroot.server import HTTPConnection
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from core.clock import Clock, SystemClock
@@ -34,6 +43,13 @@ from core.ratelimit import DEFAULT_WEBHOOK_RATE, Rate, TokenBucket
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 _QUERY = re.compile(r"\?[^\s'\"]*")
+# An Authorization header's value as it may show in a message: "Authorization: Bearer x",
+# "'HTTP_AUTHORIZATION': 'Basic x'", "(b'Authorization', b'Bearer x')".
+_AUTHORIZATION = re.compile(r"((?i:authorization)['\"]?\s*[:=,]\s*(?:b?['\"])?)[^'\"\r\n]+")
+
+
+class ListenError(Exception):
+    """The receiver could not listen on its address (port in use, no such host): a setup error."""
 
 
 class HttpError(Exception):
@@ -123,7 +139,7 @@ class Receiver:
         clock = clock or SystemClock()
         self._limit = TokenBucket(rate, clock)
         self._warned = TokenBucket(Rate(1, rate.period), clock)  # one warning per source and period
-        self._server: BaseWSGIServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -131,9 +147,23 @@ class Receiver:
         return list(self._routes.values())
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Answer one request and write its access-log line (cheroot keeps no access log).
+
+        The line has the path without the query string (feed tokens live there), quoted again
+        so that a ``%0A`` in it cannot start a forged log line.
+        """
         request = Request(environ)
         request.max_content_length = self._max_body
-        return self._dispatch(request)(environ, start_response)
+        response = self._dispatch(request)
+        log.info(
+            "%s %s %s %s %s",
+            request.remote_addr,
+            request.method,
+            urllib.parse.quote(request.path),
+            response.status_code,
+            "-" if response.content_length is None else response.content_length,
+        )
+        return response(environ, start_response)
 
     def _dispatch(self, request: Request) -> Response:
         try:
@@ -224,11 +254,17 @@ class Receiver:
 
         A body sent without ``Content-Length`` (chunked) is read here, one byte past the
         limit: werkzeug would otherwise hand the handler the first ``max_body`` bytes and drop
-        the rest without a word.
+        the rest without a word. Under cheroot (which sets ``wsgi.input_terminated``) werkzeug
+        reads the de-chunked stream. What cheroot raises while de-chunking: broken framing, one
+        chunk past its cap (``_Server``) or a stalled client reach werkzeug as a disconnect, 400
+        JSON; a chunk-size line past the cap raises ``MaxSizeExceeded``, 413 here, not 500.
         """
         if request.content_length is None:
             request.max_content_length = self._max_body + 1
-            too_big = len(request.get_data(cache=True)) > self._max_body
+            try:
+                too_big = len(request.get_data(cache=True)) > self._max_body
+            except MaxSizeExceeded:
+                too_big = True
         else:
             too_big = request.content_length > self._max_body
         if too_big:
@@ -240,41 +276,153 @@ class Receiver:
             log.warning(message, *args)
 
     def start(self, host: str, port: int) -> None:
-        """Serve on host:port in a daemon thread (port 0 picks a free one; see ``port``)."""
-        self._server = make_server(host, port, self, threaded=True, request_handler=_RequestHandler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="dutybot-http", daemon=True
-        )
-        self._thread.start()
+        """Serve on host:port in a daemon thread (port 0 picks a free one; see ``port``).
+
+        cheroot binds and starts its workers in ``prepare()``, here run in the ``dutybot-http``
+        thread so the workers inherit its daemon flag (cheroot's own threads are not daemons,
+        and would keep the process alive if ``stop`` were never called). This call returns once
+        the port is bound, or raises ``ListenError`` saying why it could not be.
+        """
+        server = _Server((host, port), self, self._max_body)
+        bound: Future[None] = Future()
+
+        def serve() -> None:
+            try:
+                server.prepare()
+            except BaseException as exc:
+                bound.set_exception(exc)
+                return
+            bound.set_result(None)
+            server.serve()
+
+        thread = threading.Thread(target=serve, name="dutybot-http", daemon=True)
+        thread.start()
+        try:
+            bound.result()
+        except OSError as exc:
+            raise ListenError(
+                f"the webhook receiver cannot listen on {host}:{port}: {exc.strerror or exc} "
+                "(DUTYBOT_HTTP_HOST and DUTYBOT_HTTP_PORT choose another address)"
+            ) from None
+        self._server, self._thread = server, thread
         log.info("webhook receiver listening on %s:%s", host, self.port)
 
     @property
     def port(self) -> int | None:
-        return self._server.server_port if self._server else None
+        return self._server.bind_addr[1] if self._server else None
 
     @property
     def running(self) -> bool:
         return self._server is not None
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        """Stop serving; idempotent. Requests in flight get ``_Server.shutdown_timeout`` to end."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
 
 
-class _RequestHandler(WSGIRequestHandler):
-    """Werkzeug's handler, but its access log leaves out query strings (feed tokens)."""
+class _Server(wsgi.Server):
+    """cheroot's WSGI server with dutybot's limits and log; what it answers itself.
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        path = getattr(self, "path", "").partition("?")[0]
-        log.info("%s %s %s %s %s", self.address_string(), self.command, path, code, size)
+    - Threads: ``THREADS`` workers. A worker is busy only while a request is read and handled:
+      idle keep-alive connections, and (``process_conn``) new connections that have not sent a
+      byte yet, wait in cheroot's selector, so idle clients cost a file descriptor, not a
+      thread. Each handler takes a database connection from a pool of 15 (SQLAlchemy's 5 + 10
+      overflow) that the pager, scheduler and chat outbox share: more workers would only queue
+      there, and could leave the pager waiting behind a burst of webhooks.
+    - ``timeout`` (10 s): how long a read may wait for the client: a request that stops
+      arriving midway is dropped after it (408 from cheroot, or 400 JSON if a handler was
+      reading), and an idle keep-alive connection is closed after it. A client that trickles a
+      byte every few seconds still holds a worker: in front of the internet, put a proxy that
+      buffers requests (deploy.md).
+    - ``expiration_interval`` (0.05 s): how often the selector loop wakes. ``stop`` waits for
+      that loop, so it bounds ``stop``'s time (cheroot's 0.5 s would add up over a test suite).
+    - ``shutdown_timeout`` (2 s): at ``stop``, how long a request in flight may take to finish
+      before cheroot shuts its connection for reading (it then still waits for the handler).
+    - Bodies: the app's limit (``max_body``) wins: it answers 413 JSON. cheroot's own cap,
+      ``BODY_CAP`` times that, is there only so that one huge chunk is not read into memory
+      whole; a ``Content-Length`` over it is refused by cheroot, 413 in plain text. Whatever
+      of a body the app did not read is read and dropped before the answer (``_Gateway``).
+    - Headers: at most ``HEADER_BYTES`` for the request line and headers together (cheroot's
+      default is no limit; Python's http.server, under werkzeug, allowed 64 KiB per line); over
+      it cheroot answers 414 or 413 in plain text. A request line that does not parse gets
+      cheroot's 400 in plain text. These answers come before any route (werkzeug's server gave
+      them in HTML), and are not in the access log.
+    - ``keep_alive_conn_limit``: connections waiting in the selector (idle keep-alive and
+      parked new ones) past which an answer says ``Connection: close``; cheroot's default of
+      10 is less than a load balancer's pool.
+    """
 
-    def log_error(self, format: str, *args: Any) -> None:
-        log.warning("webhook receiver: %s", _QUERY.sub("?…", format % args))
+    THREADS = 8
+    BODY_CAP = 16
+    HEADER_BYTES = 64 * 1024
+    expiration_interval = 0.05
+    keep_alive_conn_limit = 100
+
+    def __init__(self, bind_addr: tuple[str, int], app: Receiver, max_body: int) -> None:
+        super().__init__(bind_addr, app, numthreads=self.THREADS, timeout=10, shutdown_timeout=2)
+        self.gateway = _Gateway
+        self.max_request_body_size = self.BODY_CAP * max_body
+        self.max_request_header_size = self.HEADER_BYTES
+        # cheroot files each server's statistics in logging.statistics (for CherryPy's cpstats),
+        # where they would keep the server, and through it this app, alive for good.
+        for key in [key for key, stats in logging.statistics.items() if stats is self.stats]:
+            del logging.statistics[key]
+
+    def process_conn(self, conn: HTTPConnection) -> None:
+        """Give a connection to a worker once it has sent something; park a new one until then.
+
+        cheroot hands a just-accepted connection straight to a worker, which then waits up to
+        ``timeout`` for the request line: a few clients that connect and say nothing would hold
+        every worker. ``put_conn`` puts it in the selector instead (and stamps ``last_used``, so
+        it comes back here when readable, and is closed after ``timeout`` if it never is).
+        """
+        if conn.last_used is None:
+            self.put_conn(conn)
+        else:
+            super().process_conn(conn)
+
+    def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+        """cheroot's error log goes to ours, never to stderr, scrubbed of queries and credentials."""
+        if traceback:
+            msg = f"{msg}\n{format_exc()}"
+        log.log(level, "webhook receiver: %s", _scrub(msg))
+
+
+class _Gateway(wsgi.Gateway_10):
+    """cheroot's WSGI gateway, which finishes reading the request body before the answer.
+
+    An answer given without reading the body (401, 404, 413, 429) would otherwise leave it on
+    the connection: cheroot reads a ``Content-Length`` body in one piece to keep the connection
+    alive, and leaves a chunked one to be parsed as the next request. Here the rest is read in
+    pieces and dropped (at most cheroot's body cap): the client, which sends its whole body
+    before reading, then sees the answer instead of a reset. Each piece is waited for at most
+    ``DRAIN_WAIT`` seconds, so a body that broke off costs a worker that long, not ``timeout``.
+    A body that cannot be finished (too big, malformed, stalled) closes the connection after
+    the answer.
+    """
+
+    DRAIN_WAIT = 1.0
+
+    def start_response(self, status: str, headers: Any, exc_info: Any = None) -> Any:
+        body, sock = self.req.rfile, self.req.conn.socket
+        sock.settimeout(self.DRAIN_WAIT)
+        try:
+            while body.read(64 * 1024):
+                pass
+        except (OSError, ValueError, MaxSizeExceeded):
+            self.req.close_connection = True
+        finally:
+            sock.settimeout(self.req.server.timeout)
+        return super().start_response(status, headers, exc_info)
+
+
+def _scrub(text: str) -> str:
+    return _AUTHORIZATION.sub(r"\1…", _QUERY.sub("?…", text))
 
 
 def _auth_header(status: int) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,28 @@ def test_run_refuses_a_broken_process_file_before_touching_chat(tmp_path: Path) 
     assert result.stderr.endswith(
         f"dutybot: cannot start:\n{process}: team.timezone: unknown timezone 'Mars/Olympus'\n"
     )
+
+
+def test_run_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*DUTYBOT, "run"],
+            cwd=ROOT,
+            env=env_for(tmp_path, DUTYBOT_HTTP_PORT=str(port)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    assert result.returncode == 2
+    problem = result.stderr.removeprefix("dutybot: cannot start:\n")
+    assert problem.startswith(f"the webhook receiver cannot listen on 127.0.0.1:{port}: ")
+    assert "Address already in use" in problem
+    assert problem.endswith("(DUTYBOT_HTTP_HOST and DUTYBOT_HTTP_PORT choose another address)\n")
+    assert "Traceback" not in result.stderr
 
 
 def test_run_fails_loudly_when_errbot_cannot_load_a_plugin(tmp_path: Path) -> None:

@@ -1,23 +1,42 @@
-"""The webhook receiver: routes from plugins, authentication, JSON errors, a real port."""
+"""The webhook receiver: routes from plugins, authentication, JSON errors, a real port.
+
+The tests on a real port check what the server under the app (cheroot) must get right: the
+access and error logs, bodies over the limit and chunked bodies, keep-alive, idle clients, and
+what cheroot answers by itself.
+"""
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import gc
+import http.client
 import json
+import logging
+import socket
+import threading
+import time
+import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from werkzeug.test import Client
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from core import hookimpl
-from core.receiver import Credential, HttpError, Receiver, Route
+from core.receiver import MAX_BODY, Credential, HttpError, ListenError, Receiver, Route
 from core.runtime import Runtime
 from core.settings import Settings, SettingsError
+from plugins.alarms.models import AlarmAlert
+from tests.waiting import until
 
 TOKEN = "tok-3f9a-not-a-real-secret"
+ALERTMANAGER = Path(__file__).parent / "fixtures" / "alertmanager"
 
 
 def echo(request: Request, args: Mapping[str, Any]) -> tuple[int, Any]:
@@ -155,3 +174,252 @@ def test_plugin_routes_are_served_on_a_real_port(make_runtime: Callable[..., Run
     )
     with urllib.request.urlopen(request) as response:
         assert json.load(response) == {"hello": "alice"}
+
+
+# --- served by cheroot on a real port ---------------------------------------------------------
+
+
+def size(request: Request, _args: Mapping[str, Any]) -> tuple[int, Any]:
+    return 200, {"size": len(request.get_data())}
+
+
+def ping(_request: Request, _args: Mapping[str, Any]) -> tuple[int, Any]:
+    return 200, {"pong": True}
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., int]]:
+    """Serve a Receiver over the given routes on a free local port; returns the port."""
+    started: list[Receiver] = []
+
+    def start(*routes: Route, max_body: int = MAX_BODY) -> int:
+        receiver = Receiver(list(routes), {}, max_body=max_body)
+        receiver.start("127.0.0.1", 0)
+        started.append(receiver)
+        assert receiver.port is not None
+        return receiver.port
+
+    yield start
+    for receiver in started:
+        receiver.stop()
+
+
+def post(
+    port: int,
+    path: str,
+    body: bytes,
+    chunked: bool,
+    headers: Mapping[str, str] | None = None,
+    piece: int = 65536,
+) -> tuple[int, bytes]:
+    """POST ``body`` whole, with a Content-Length or in chunks of ``piece``; (status, answer)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    pieces = (body[i : i + piece] for i in range(0, len(body), piece))
+    connection.request("POST", path, body=pieces if chunked else body, headers=dict(headers or {}))
+    response = connection.getresponse()
+    answer = response.read()
+    connection.close()
+    return response.status, answer
+
+
+def raw(port: int, request: bytes) -> bytes:
+    """Send bytes as they are and read until the server closes the connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while piece := sock.recv(65536):
+            answer += piece
+    return answer
+
+
+def test_the_access_log_has_one_line_per_request_and_no_query_string(
+    serve: Callable[..., int], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="core.receiver")
+    port = serve(Route("GET", "/feed.ics", ping))
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/feed.ics?token=feed-secret") as found:
+        found_body = found.read()
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/nowhere%0Aforged?token=feed-secret")
+    missing_body = missing.value.read()
+    lines = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "core.receiver" and "listening" not in record.getMessage()
+    ]
+    assert lines == [
+        f"127.0.0.1 GET /feed.ics 200 {len(found_body)}",
+        f"127.0.0.1 GET /nowhere%0Aforged 404 {len(missing_body)}",  # no line break logged
+    ]
+    assert "feed-secret" not in caplog.text
+
+
+def test_the_servers_own_error_log_goes_to_our_logger_scrubbed(
+    serve: Callable[..., int], caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """An answer that fails while it is being sent is cheroot's to log, with a traceback."""
+
+    class Broken:
+        def __init__(self, request: Request) -> None:
+            self.request = request
+
+        def __iter__(self) -> Iterator[bytes]:
+            headers = self.request.headers
+            raise RuntimeError(f"{self.request.url} Authorization: {headers['Authorization']}")
+
+    port = serve(Route("GET", "/broken", lambda request, args: Response(Broken(request))))
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/broken?token=feed-secret",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    with contextlib.suppress(OSError, http.client.HTTPException):
+        urllib.request.urlopen(request, timeout=10).read()
+    [error] = until(
+        lambda: [r for r in caplog.records if r.name == "core.receiver" and r.levelname == "ERROR"],
+        5,
+        "cheroot logged nothing on our logger",
+    )
+    message = error.getMessage()
+    assert "RuntimeError" in message and "Traceback" in message
+    assert "/broken?… Authorization: …" in message
+    stderr = capfd.readouterr().err  # cheroot's own error log writes there, unscrubbed
+    for output in (caplog.text, stderr):
+        assert "feed-secret" not in output and TOKEN not in output
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_over_the_limit_gets_413_json_and_one_under_it_is_read_whole(
+    serve: Callable[..., int], chunked: bool
+) -> None:
+    port = serve(Route("POST", "/in", size))
+    refused = {"reason": f"body larger than {MAX_BODY} bytes"}
+    for too_big in (MAX_BODY + 1, 5 * MAX_BODY):
+        status, answer = post(port, "/in", b"x" * too_big, chunked)
+        assert (status, json.loads(answer)) == (413, refused)
+    status, answer = post(port, "/in", b"x" * MAX_BODY, chunked)
+    assert (status, json.loads(answer)) == (200, {"size": MAX_BODY})
+
+
+def test_a_chunked_body_that_cannot_be_read_gets_a_json_answer_without_waiting(
+    serve: Callable[..., int],
+) -> None:
+    """Broken chunk framing, and a chunk-size line longer than cheroot's cap (16 x the limit)."""
+    port = serve(Route("POST", "/in", size), max_body=1000)
+    head = b"POST /in HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    began = time.monotonic()
+    malformed = raw(port, head + b"zz\r\nxx\r\n0\r\n\r\n").partition(b"\r\n\r\n")
+    overlong = raw(port, head + b"A" * 17000 + b"\r\n").partition(b"\r\n\r\n")
+    assert malformed[0].startswith(b"HTTP/1.1 400 ") and "reason" in json.loads(malformed[2])
+    assert overlong[0].startswith(b"HTTP/1.1 413 ")
+    assert json.loads(overlong[2]) == {"reason": "body larger than 1000 bytes"}
+    assert time.monotonic() - began < 5  # not the 10 s read timeout
+
+
+def test_a_chunked_alertmanager_webhook_is_read_whole_and_stored(
+    make_runtime: Callable[..., Runtime],
+) -> None:
+    runtime = make_runtime(
+        http_enabled=True, http_port=0, credentials={"alertmanager": Credential(token=TOKEN)}
+    )
+    body = (ALERTMANAGER / "warning-two-alerts-firing.json").read_bytes()
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    port = runtime.receiver.port
+    status, answer = post(port, "/alerts/alertmanager", body, True, headers, piece=100)
+    assert status == 200, answer
+    with runtime.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(AlarmAlert)) == 2
+
+
+def test_requests_keep_one_connection_alive(serve: Callable[..., int]) -> None:
+    port = serve(Route("POST", "/in", size))
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.connect()
+    first = connection.sock
+    for n in range(50):
+        connection.request("POST", "/in", body=b"x" * n)
+        response = connection.getresponse()
+        assert (response.status, json.loads(response.read())) == (200, {"size": n})
+    assert connection.sock is first  # http.client reconnects if the server closed it
+    connection.close()
+
+
+def test_idle_connections_hold_no_worker(serve: Callable[..., int]) -> None:
+    """30 connections that never speak and 30 idle kept-alive ones; a new one is answered at once.
+
+    There are fewer workers than that: cheroot would give each silent connection a worker
+    until its timeout (10 s), had the receiver not parked them in the selector.
+    """
+    port = serve(Route("GET", "/ping", ping))
+    with contextlib.ExitStack() as stack:
+        for _ in range(30):
+            stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=10))
+        for _ in range(30):
+            kept = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            stack.callback(kept.close)
+            kept.request("GET", "/ping")
+            response = kept.getresponse()
+            assert response.read() == b'{"pong": true}'
+            assert response.getheader("Connection") != "close"
+        began = time.monotonic()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=10) as response:
+            assert json.load(response) == {"pong": True}
+        assert time.monotonic() - began < 2
+
+
+def test_a_body_the_route_did_not_read_is_not_taken_for_the_next_request(
+    serve: Callable[..., int],
+) -> None:
+    """The 404 leaves a chunked body unread; the server must not parse it as a request."""
+    port = serve(
+        Route("GET", "/ping", ping),
+        Route("GET", "/smuggled", lambda request, args: (200, {"smuggled": True})),
+    )
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    inner = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+    connection.request("POST", "/nowhere", body=iter([inner]))
+    assert connection.getresponse().read() == b'{"reason": "no route for POST /nowhere"}'
+    connection.request("GET", "/ping")
+    assert connection.getresponse().read() == b'{"pong": true}'
+    connection.close()
+
+
+def test_what_cheroot_answers_before_any_route_is_short_plain_text(
+    serve: Callable[..., int],
+) -> None:
+    """A malformed request line, headers over 64 KiB, a Content-Length over 16 x the limit."""
+    port = serve(Route("POST", "/in", size))
+    malformed = raw(port, b"nonsense\r\n\r\n")
+    assert malformed.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert malformed.endswith(b"\r\n\r\nMalformed Request-Line")
+    huge_header = raw(port, b"GET /in HTTP/1.1\r\nX-Big: " + b"a" * 65536 + b"\r\n\r\n")
+    assert huge_header.startswith(b"HTTP/1.1 413 Request Entity Too Large\r\n")
+    claimed = 16 * MAX_BODY + 1
+    huge_body = raw(port, b"POST /in HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % claimed)
+    assert huge_body.startswith(b"HTTP/1.1 413 Request Entity Too Large\r\n")
+    assert b"Content-Type: text/plain" in huge_body
+
+
+def test_start_binds_before_returning_and_stop_is_quick_and_idempotent() -> None:
+    receiver = Receiver([Route("GET", "/ping", ping)], {})
+    receiver.start("127.0.0.1", 0)
+    port = receiver.port
+    assert receiver.running and port
+    [thread] = [t for t in threading.enumerate() if t.name == "dutybot-http"]
+    assert all(t.daemon for t in threading.enumerate() if t.name.startswith("CP Server"))
+    with pytest.raises(ListenError, match="Address already in use"):  # from start, at once
+        Receiver([], {}).start("127.0.0.1", port)
+    kept = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    kept.request("GET", "/ping")
+    assert kept.getresponse().read() == b'{"pong": true}'  # and the connection stays open
+    began = time.monotonic()
+    receiver.stop()
+    assert time.monotonic() - began < 0.3
+    receiver.stop()
+    assert not receiver.running and receiver.port is None and not thread.is_alive()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1)
+    kept.close()
+    stopped = weakref.ref(receiver)
+    del receiver
+    gc.collect()
+    assert stopped() is None  # nothing of the server holds on to it (and its routes' runtime)
