@@ -41,6 +41,12 @@ where it has one. Only backends that can show files attach one (``ChatOutbox.att
 
 NO_FILES = "(not attached: this chat backend cannot upload files)"
 RETRY_FIRST, RETRY_MAX = timedelta(seconds=10), timedelta(minutes=5)
+_INSERT_ONCE = {  # per dialect, built once: the columns come from each call's parameters
+    name: insert(ChatPost.__table__)
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(ChatPost.__table__.c.id)
+    for name, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
 """After a failed send, its address is tried again after 10 s, then 20 s, 40 s… up to 5 min."""
 """Said instead of a file where the attached backend has no file sink (text, test consoles)."""
 
@@ -297,15 +303,11 @@ def _insert_once(session: Session, **values: Any) -> bool:
     """Insert a post unless its key exists (False then), leaving the caller's transaction intact.
 
     One ``INSERT … ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL both have it) rather than a
-    savepoint around an ORM add: posts are made on hot paths (every new alarm) where the
-    savepoint's extra round trips cost more than the insert.
+    savepoint around an ORM add, run on the session's connection rather than through the ORM:
+    posts are made on hot paths (every new alarm) where either would cost more than the insert.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(ChatPost.__table__)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(ChatPost.__table__.c.id)
-    )
-    return session.execute(statement).first() is not None  # (rowcount is -1 with psycopg)
+    connection = session.connection()
+    statement = _INSERT_ONCE[connection.dialect.name]
+    return (
+        connection.execute(statement, values).first() is not None
+    )  # (rowcount is -1 with psycopg)

@@ -477,6 +477,32 @@ def test_a_critical_alert_joining_a_warning_group_raises_it_to_high(alarms: Alar
     assert alarms.pages() == [("oncall", "alarm-1-1")]
 
 
+def test_an_alert_the_sender_regroups_moves_and_its_emptied_alarm_resolves(
+    alarms: Alarms, clock: FakeClock
+) -> None:
+    alert = {"title": "DiskFull", "severity": "warning", "dedup_key": "disk-1", "group_key": "a"}
+    alarms.send("generic", alert)
+    alarms.send("generic", {**alert, "dedup_key": "disk-2", "group_key": "c"})
+    clock.advance(minutes=1)
+    assert alarms.send("generic", {**alert, "group_key": "b"}).get_json() == {
+        "stored": 1,
+        "alarms": [3],
+    }
+    old, new = alarms.group(1), alarms.group(3)
+    assert (old.status, old.alerts_firing, old.resolved_at) == ("resolved", 0, clock.now())
+    assert (new.status, new.alerts_firing) == ("firing", 1)
+    assert alarms.group(2).status == "firing"  # an alarm whose alerts stayed is untouched
+    with alarms.runtime.db.session() as session:
+        moved = session.scalars(select(AlarmAlert.group_id).where(AlarmAlert.dedup_key == "disk-1"))
+        events = session.execute(
+            select(
+                AlarmEvent.group_id, AlarmEvent.kind, AlarmEvent.priority, AlarmEvent.detail
+            ).where(AlarmEvent.kind == "resolved")
+        ).all()
+    assert list(moved) == [3]
+    assert events == [(1, "resolved", "low", "its alerts moved to another alarm")]
+
+
 # --- routing -----------------------------------------------------------------------------------
 
 

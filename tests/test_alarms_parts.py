@@ -10,7 +10,9 @@ from core.durations import format_duration, parse_duration
 from core.process import ProcessError
 from plugins.alarms.chatparse import parse_alertmanager_slack
 from plugins.alarms.matchers import Matcher
+from plugins.alarms.models import AlarmGroup
 from plugins.alarms.settings import AlarmsSection
+from plugins.alarms.state import COLUMNS, GroupRow
 
 
 @pytest.mark.parametrize(
@@ -134,3 +136,17 @@ def test_chat_parser_reads_alertmanagers_default_slack_subject() -> None:
     assert parse_alertmanager_slack("*[RESOLVED]* DiskFull db1")[0]["status"] == "resolved"
     assert parse_alertmanager_slack("is anyone looking at [FIRING:1] X?") is None
     assert parse_alertmanager_slack("[FIRING:1]   ") is None
+
+
+def test_the_plain_alarm_row_has_every_column_of_the_table() -> None:
+    """Ingest reads and writes alarms as ``GroupRow``: a column it lacked would be lost."""
+    assert set(COLUMNS) == set(AlarmGroup.__table__.columns.keys())
+
+
+def test_a_plain_alarm_row_knows_which_columns_changed() -> None:
+    values = dict.fromkeys(COLUMNS, 0)
+    row, saved = GroupRow.loaded(values)
+    assert row.changed(saved) == {}
+    row.episode, row.status = 1, "firing"
+    assert row.changed(saved) == {"episode": 1, "status": "firing"}
+    assert saved["episode"] == 0  # the copy is not the row

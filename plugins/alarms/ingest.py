@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from core.durations import format_duration
 from plugins.alarms import paging, render
@@ -29,9 +28,12 @@ from plugins.alarms.render import AlertLike
 from plugins.alarms.routing import Routed, route
 from plugins.alarms.settings import section_of
 from plugins.alarms.sources import Alert
+from plugins.alarms.state import COLUMNS, GroupRow
 from plugins.alarms.view import AlarmView
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from core.runtime import Runtime
     from plugins.alarms.settings import AlarmsSection
 
@@ -44,15 +46,38 @@ _RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock
 
 
 _ALERTS = AlarmAlert.__table__
+_GROUPS = AlarmGroup.__table__
+_EVENTS = AlarmEvent.__table__
 # Statements of the hot path, built once: building and cache-keying them per notification
-# cost more than running them.
-_BUMP_GROUP = (
-    update(AlarmGroup)
+# cost more than running them. They run on the session's connection as plain Core statements.
+_BUMP_GROUP = (  # the notification's first statement: it takes the lock on the alarm's row
+    update(_GROUPS)
+    .where(_GROUPS.c.source == bindparam("b_source"), _GROUPS.c.key_hash == bindparam("b_key_hash"))
+    .values(notifications=_GROUPS.c.notifications + 1, last_notified_at=bindparam("b_now"))
+    .returning(*(_GROUPS.c[name] for name in COLUMNS))
+)
+_INSERT_GROUP = insert(_GROUPS).returning(_GROUPS.c.id)
+_SAVE_GROUP = update(_GROUPS).where(_GROUPS.c.id == bindparam("g_id"))  # SET: the parameters
+_INSERT_EVENT = insert(_EVENTS)
+_FIRED_SINCE = (
+    select(func.count())
+    .select_from(_EVENTS)
     .where(
-        AlarmGroup.source == bindparam("b_source"), AlarmGroup.key_hash == bindparam("b_key_hash")
+        _EVENTS.c.group_id == bindparam("group_id"),
+        _EVENTS.c.kind == FIRED,
+        _EVENTS.c.at > bindparam("since"),
     )
-    .values(notifications=AlarmGroup.notifications + 1, last_notified_at=bindparam("b_now"))
-    .returning(AlarmGroup)
+)
+_COUNT_FIRING = (
+    select(func.count())
+    .select_from(_ALERTS)
+    .where(_ALERTS.c.group_id == bindparam("group_id"), _ALERTS.c.status == FIRING)
+)
+_RECOUNT_GROUP = (
+    update(_GROUPS)
+    .where(_GROUPS.c.id == bindparam("g_id"))
+    .values(alerts_firing=bindparam("firing"))
+    .returning(_GROUPS.c.status, _GROUPS.c.priority)
 )
 _KNOWN_ALERTS = select(
     _ALERTS.c.key_hash, _ALERTS.c.id, _ALERTS.c.group_id, _ALERTS.c.status, _ALERTS.c.content_hash
@@ -188,39 +213,51 @@ def _retryable(exc: IntegrityError | OperationalError) -> bool:
 
 
 def _store(batch: _Batch, session: Session, group_key: str, alerts: list[Alert]) -> Change:
-    bumped = session.scalars(
-        _BUMP_GROUP,
-        {"b_source": batch.source, "b_key_hash": key_hash(group_key), "b_now": batch.now},
-        execution_options={"synchronize_session": False},
+    """Store one group's alerts; the session is used for its connection and the chat outbox."""
+    connection = session.connection()
+    digest = key_hash(group_key)
+    bumped = connection.execute(
+        _BUMP_GROUP, {"b_source": batch.source, "b_key_hash": digest, "b_now": batch.now}
     ).first()
     routed = [(alert, batch.route(alert)) for alert in alerts]
-    group = bumped or _new_group(batch, group_key, routed)
     if bumped is None:
-        session.add(group)
-        session.flush()
+        group, saved = _new_group(batch, connection, group_key, digest, routed)
+    else:
+        group, saved = GroupRow.loaded(dict(bumped._mapping))
     before, was_firing = group.alerts_firing, group.status == FIRING
-    delta, all_new = _upsert_alerts(batch, session, group, routed)
+    delta, all_new = _upsert_alerts(batch, connection, group, routed)
     group.alerts_firing += delta
-    kind = _transition(batch, session, group, routed, was_firing)
+    kind = _transition(batch, connection, group, routed, was_firing)
     if batch.post and not _silenced(group, batch.now):
         # A new alarm whose alerts are all new holds exactly this notification's alerts, in
         # the order they were inserted: no need to read them back to post them.
         new = bumped is None and all_new
         known = [_as_stored(a) for a in alerts if a.status == FIRING] if new else None
         _post(batch, session, group, kind, before, known)
+    changed = group.changed(saved)
+    if changed:
+        connection.execute(_SAVE_GROUP, {**changed, "g_id": group.id})
     shown = [a for a in alerts if a.status == FIRING] or alerts
     common = dict(set.intersection(*(set(a.labels.items()) for a in shown)))
     runbook = next((a.runbook_url for a in shown if a.runbook_url), "")
     return Change(AlarmView.of(group, common, runbook), kind)
 
 
-def _new_group(batch: _Batch, group_key: str, routed: list[tuple[Alert, Routed]]) -> AlarmGroup:
+def _new_group(
+    batch: _Batch,
+    connection: Connection,
+    group_key: str,
+    digest: str,
+    routed: list[tuple[Alert, Routed]],
+) -> tuple[GroupRow, dict[str, Any]]:
+    """Insert the alarm's row as it stands before its first episode; the row and its values."""
     titles = list(dict.fromkeys(alert.title for alert, _ in routed))
     title = titles[0] if len(titles) == 1 else f"{titles[0]} (+{len(titles) - 1} more)"
     best = _best(batch.section, routed)
-    return AlarmGroup(
+    values: dict[str, Any] = dict.fromkeys(COLUMNS)
+    values.update(
         source=batch.source,
-        key_hash=key_hash(group_key),
+        key_hash=digest,
         group_key=group_key,
         title=title,
         summary=_summary(routed),
@@ -237,6 +274,9 @@ def _new_group(batch: _Batch, group_key: str, routed: list[tuple[Alert, Routed]]
         paged_episode=0,
         silences=0,
     )
+    del values["id"]
+    values["id"] = connection.execute(_INSERT_GROUP, values).scalar_one()
+    return GroupRow.loaded(values)
 
 
 def _best(section: AlarmsSection, routed: list[tuple[Alert, Routed]]) -> Routed:
@@ -260,7 +300,7 @@ def _as_stored(alert: Alert) -> Alert:
 
 
 def _upsert_alerts(
-    batch: _Batch, session: Session, group: AlarmGroup, routed: list[tuple[Alert, Routed]]
+    batch: _Batch, connection: Connection, group: GroupRow, routed: list[tuple[Alert, Routed]]
 ) -> tuple[int, bool]:
     """Insert new alerts and refresh known ones; returns the change in the firing count, and
     whether every alert was new.
@@ -275,7 +315,7 @@ def _upsert_alerts(
     existing: dict[str, tuple[int, int, str, str | None]] = {}
     for start in range(0, len(hashes), KEY_CHUNK):
         params = {"source": batch.source, "hashes": hashes[start : start + KEY_CHUNK]}
-        existing.update((row[0], row[1:]) for row in session.execute(_KNOWN_ALERTS, params))
+        existing.update((row[0], row[1:]) for row in connection.execute(_KNOWN_ALERTS, params))
     delta = 0
     moved: set[int] = set()
     fresh: list[dict[str, Any]] = []
@@ -311,14 +351,14 @@ def _upsert_alerts(
         else:
             changed.append({**row, "row_id": row_id})
     if fresh:
-        session.execute(_INSERT_ALERTS, fresh)
+        connection.execute(_INSERT_ALERTS, fresh)
     for start in range(0, len(unchanged), KEY_CHUNK):
         params = {"row_ids": unchanged[start : start + KEY_CHUNK], "now": batch.now}
-        session.execute(_TOUCH_ALERTS, params)
+        connection.execute(_TOUCH_ALERTS, params)
     if changed:
-        session.execute(_UPDATE_ALERTS, changed)
+        connection.execute(_UPDATE_ALERTS, changed)
     for other in moved:
-        _recount(batch, session, other)
+        _recount(batch, connection, other)
     return delta, not existing
 
 
@@ -327,12 +367,19 @@ def content_hash(fields: dict[str, Any]) -> str:
 
     Equal digests mean the stored row already says what this notification says, so a repeat
     only bumps its counters; the group is one of the fields, so an alert moved between groups
-    is rewritten.
+    is rewritten. The digest is taken over the ``repr`` of plain values (unambiguous: strings
+    are quoted), with times as ISO text and labels as sorted pairs: a third cheaper than
+    the ``repr`` of datetimes and of lists of lists, and this runs for every alert received. A stored digest from another
+    scheme only costs that row one rewrite.
     """
-    parts = [
-        (name, sorted(value.items()) if isinstance(value, dict) else value)
-        for name, value in fields.items()
-    ]
+    parts: list[Any] = []
+    for value in fields.values():
+        if isinstance(value, dict):
+            parts.append(tuple(sorted(value.items())))
+        elif isinstance(value, datetime):
+            parts.append(value.isoformat())
+        else:
+            parts.append(value)
     return hashlib.sha1(repr(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
@@ -352,35 +399,33 @@ def _fields(alert: Alert, routed_to: Routed, group_id: int) -> dict[str, Any]:
     }
 
 
-def _recount(batch: _Batch, session: Session, group_id: int) -> None:
+def _recount(batch: _Batch, connection: Connection, group_id: int) -> None:
     """An alarm whose alerts moved to another group (the sender regrouped) may now be over."""
-    other = session.get(AlarmGroup, group_id)
-    if other is None:
+    firing = connection.scalar(_COUNT_FIRING, {"group_id": group_id}) or 0
+    row = connection.execute(_RECOUNT_GROUP, {"g_id": group_id, "firing": firing}).first()
+    if row is None or firing or row.status != FIRING:
         return
-    other.alerts_firing = (
-        session.scalar(
-            select(func.count())
-            .select_from(AlarmAlert)
-            .where(AlarmAlert.group_id == group_id, AlarmAlert.status == FIRING)
-        )
-        or 0
+    connection.execute(
+        _SAVE_GROUP, {"g_id": group_id, "status": RESOLVED, "resolved_at": batch.now}
     )
-    if other.alerts_firing == 0 and other.status == FIRING:
-        other.status, other.resolved_at = RESOLVED, batch.now
-        _event(session, other, RESOLVED, batch.now, "its alerts moved to another alarm")
+    _event(
+        connection, group_id, row.priority, RESOLVED, batch.now, "its alerts moved to another alarm"
+    )
 
 
 def _transition(
     batch: _Batch,
-    session: Session,
-    group: AlarmGroup,
+    connection: Connection,
+    group: GroupRow,
     routed: list[tuple[Alert, Routed]],
     was_firing: bool,
 ) -> str:
     now, section = batch.now, batch.section
     best = _best(section, routed)
     if group.alerts_firing and not was_firing:
-        recent = _fired_within(session, group, now - section.flap_window) if group.episode else 0
+        recent = (
+            _fired_within(connection, group.id, now - section.flap_window) if group.episode else 0
+        )
         group.status, group.episode, group.fired_at, group.resolved_at = (
             FIRING,
             group.episode + 1,
@@ -393,11 +438,11 @@ def _transition(
             (a.starts_at for a, _ in routed if a.status == FIRING and a.starts_at), default=None
         )
         group.flapping = recent + 1 >= section.flap_count
-        _event(session, group, FIRED, now, f"episode {group.episode}")
+        _event(connection, group.id, group.priority, FIRED, now, f"episode {group.episode}")
         return FIRED
     if group.alerts_firing:
         if section.rank(best.priority) < section.rank(group.priority):
-            _event(session, group, ESCALATED, now, f"from {group.priority}")
+            _event(connection, group.id, group.priority, ESCALATED, now, f"from {group.priority}")
             group.priority, group.channel, group.summary = (
                 best.priority,
                 best.channel,
@@ -407,25 +452,27 @@ def _transition(
         return REPEATED
     if was_firing:
         group.status, group.resolved_at = RESOLVED, now
-        _event(session, group, RESOLVED, now, f"episode {group.episode}")
+        _event(connection, group.id, group.priority, RESOLVED, now, f"episode {group.episode}")
         return RESOLVED
     return REPEATED
 
 
-def _event(session: Session, group: AlarmGroup, kind: str, at: datetime, detail: str = "") -> None:
-    session.add(
-        AlarmEvent(group_id=group.id, at=at, kind=kind, priority=group.priority, detail=detail)
-    )
+def _event(
+    connection: Connection, group_id: int, priority: str, kind: str, at: datetime, detail: str
+) -> None:
+    """Record a moment of the alarm's life, with the priority it had at that moment."""
+    values = {"group_id": group_id, "at": at, "kind": kind, "priority": priority, "detail": detail}
+    connection.execute(_INSERT_EVENT, values)
 
 
-def _silenced(group: AlarmGroup, now: datetime) -> bool:
+def _silenced(group: GroupRow, now: datetime) -> bool:
     return group.silenced_until is not None and group.silenced_until > now
 
 
 def _post(
     batch: _Batch,
     session: Session,
-    group: AlarmGroup,
+    group: GroupRow,
     kind: str,
     before: int,
     firing_alerts: Sequence[AlertLike] | None,
@@ -439,7 +486,7 @@ def _post(
     chat = runtime.chat
     base = f"alarm-{group.id}-{group.episode}"
     if kind == FIRED and group.flapping and group.post_key:
-        fired = _fired_within(session, group, now - section.flap_window)
+        fired = _fired_within(session.connection(), group.id, now - section.flap_window)
         text = render.flapping(group, fired, format_duration(section.flap_window))
         chat.post(
             group.channel, text, key=f"{base}-flap", thread_ref=group.post_key, session=session
@@ -448,7 +495,7 @@ def _post(
     elif kind in (FIRED, ESCALATED):
         firing = firing_alerts
         if firing is None:
-            firing = session.execute(_FIRING_ALERTS, {"group_id": group.id}).all()
+            firing = session.connection().execute(_FIRING_ALERTS, {"group_id": group.id}).all()
         key = base if kind == FIRED else f"{base}-{group.priority}"
         text = render.fired_post(runtime, group, render.digest(firing, section.show_labels))
         chat.post(group.channel, text, key=key, session=session)
@@ -472,13 +519,8 @@ def _post(
         group.last_posted_at = now
 
 
-def _fired_within(session: Session, group: AlarmGroup, since: datetime) -> int:
-    query = (
-        select(func.count())
-        .select_from(AlarmEvent)
-        .where(AlarmEvent.group_id == group.id, AlarmEvent.kind == FIRED, AlarmEvent.at > since)
-    )
-    return session.scalar(query) or 0
+def _fired_within(connection: Connection, group_id: int, since: datetime) -> int:
+    return connection.scalar(_FIRED_SINCE, {"group_id": group_id, "since": since}) or 0
 
 
 def _due(last: datetime | None, now: datetime, section: AlarmsSection) -> bool:

@@ -18,6 +18,10 @@ from plugins.alarms.models import FIRING
 if TYPE_CHECKING:
     from core.runtime import Runtime
     from plugins.alarms.models import AlarmGroup
+    from plugins.alarms.state import GroupRow
+
+    Alarm = AlarmGroup | GroupRow
+    """A stored alarm: the ORM row (commands, jobs) or the plain row (ingest)."""
 
 LISTED_ALERTS = 5
 """A post lists this many of a group's alerts and counts the rest, so a storm stays one post."""
@@ -101,7 +105,7 @@ def _alert_line(alert: AlertLike, differing: Sequence[str], summary: str, descri
     return labels or text or alert.title
 
 
-def fired_post(runtime: Runtime, group: AlarmGroup, facts: Digest) -> str:
+def fired_post(runtime: Runtime, group: Alarm, facts: Digest) -> str:
     """The alarm's one top-level post for a firing episode."""
     head = f"[FIRING:{group.alerts_firing}] #{group.id} {group.title} ({group.priority})"
     lines = [f"{head}: {facts.summary}" if facts.summary else head]
@@ -122,7 +126,7 @@ def fired_post(runtime: Runtime, group: AlarmGroup, facts: Digest) -> str:
     return "\n".join(lines)
 
 
-def still_firing(group: AlarmGroup, before: int) -> str:
+def still_firing(group: Alarm, before: int) -> str:
     change = f" (was {before})" if before != group.alerts_firing else ""
     return (
         f"Still firing: {plural(group.alerts_firing, 'alert')}{change}, "
@@ -130,14 +134,14 @@ def still_firing(group: AlarmGroup, before: int) -> str:
     )
 
 
-def flapping(group: AlarmGroup, fired: int, window: str) -> str:
+def flapping(group: Alarm, fired: int, window: str) -> str:
     return (
         f"[FIRING:{group.alerts_firing}] again: flapping (fired {fired} times in {window}), "
         "so no new post and no page until it settles."
     )
 
 
-def resolved(runtime: Runtime, group: AlarmGroup) -> str:
+def resolved(runtime: Runtime, group: Alarm) -> str:
     took = format_duration(runtime.clock.now() - group.fired_at)
     return (
         f"[RESOLVED] #{group.id} {group.title} after {took}, "

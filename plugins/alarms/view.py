@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from plugins.alarms.models import AlarmGroup
+    from plugins.alarms.state import GroupRow
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,10 @@ class AlarmView:
 
     @classmethod
     def of(
-        cls, group: AlarmGroup, labels: dict[str, str] | None = None, runbook_url: str = ""
+        cls,
+        group: AlarmGroup | GroupRow,
+        labels: dict[str, str] | None = None,
+        runbook_url: str = "",
     ) -> AlarmView:
         return cls(
             id=group.id,
