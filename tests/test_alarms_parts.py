@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import insert
 
+from core.db import Base
 from core.durations import format_duration, parse_duration
+from core.plugin_manager import DEFAULT_PLUGINS
 from core.process import ProcessError
+from core.runtime import Runtime
 from plugins.alarms.chatparse import parse_alertmanager_slack
+from plugins.alarms.ingest import KNOWN_ALERTS, key_hash
 from plugins.alarms.matchers import Matcher
-from plugins.alarms.models import AlarmGroup
+from plugins.alarms.models import AlarmAlert, AlarmGroup
 from plugins.alarms.settings import AlarmsSection
 from plugins.alarms.state import COLUMNS, GroupRow
 
@@ -150,3 +158,71 @@ def test_a_plain_alarm_row_knows_which_columns_changed() -> None:
     row.episode, row.status = 1, "firing"
     assert row.changed(saved) == {"episode": 1, "status": "firing"}
     assert saved["episode"] == 0  # the copy is not the row
+
+
+def test_the_migrations_build_what_the_models_describe(
+    make_runtime: Callable[..., Runtime],
+) -> None:
+    """Above all the alerts' unique key, hash first: see migration alarms_0003."""
+    runtime = make_runtime(
+        disabled_plugins=frozenset(DEFAULT_PLUGINS) - {"alarms", "system", "team"}
+    )
+
+    def ours(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
+        table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", "")
+        return bool(table and table.startswith("alarm_"))
+
+    with runtime.db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_object": ours, "compare_type": True}
+        )
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_known_alerts_lookup_uses_the_hash_index_without_statistics(
+    make_runtime: Callable[..., Runtime],
+) -> None:
+    """Before alarms_0003, PostgreSQL without statistics scanned every alert of the source."""
+    runtime = make_runtime(
+        disabled_plugins=frozenset(DEFAULT_PLUGINS) - {"alarms", "system", "team"}
+    )
+    if runtime.db.dialect != "postgresql":
+        pytest.skip("SQLite has no planner statistics to lack")
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "group_id": 1,
+            "source": "alertmanager",
+            "key_hash": key_hash(str(i)),
+            "dedup_key": str(i),
+            **dict.fromkeys(("title", "summary", "description", "runbook_url", "url"), ""),
+            "labels": {},
+            "priority": "low",
+            "status": "resolved",
+            "first_seen_at": now,
+            "last_seen_at": now,
+        }
+        for i in range(1000)
+    ]
+    group = {
+        "id": 1,
+        "source": "alertmanager",
+        "key_hash": "g",
+        "group_key": "g",
+        "title": "t",
+        "priority": "low",
+        "channel": "c",
+        "status": "resolved",
+        "first_seen_at": now,
+        "fired_at": now,
+        "last_notified_at": now,
+    }
+    with runtime.db.session() as session:
+        session.execute(insert(AlarmGroup), [group])
+        session.execute(insert(AlarmAlert), rows)
+    lookup = KNOWN_ALERTS.params(source="alertmanager", hashes=[r["key_hash"] for r in rows[:100]])
+    sql = lookup.compile(runtime.db.engine, compile_kwargs={"literal_binds": True})
+    with runtime.db.engine.connect() as connection:
+        connection.exec_driver_sql("SET enable_seqscan = off")  # as on a big table: which index?
+        plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {sql}").scalars())
+    assert "Index Cond: (((key_hash)::text = ANY" in plan, plan

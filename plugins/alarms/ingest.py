@@ -79,7 +79,7 @@ _RECOUNT_GROUP = (
     .values(alerts_firing=bindparam("firing"))
     .returning(_GROUPS.c.status, _GROUPS.c.priority)
 )
-_KNOWN_ALERTS = select(
+KNOWN_ALERTS = select(
     _ALERTS.c.key_hash, _ALERTS.c.id, _ALERTS.c.group_id, _ALERTS.c.status, _ALERTS.c.content_hash
 ).where(
     _ALERTS.c.source == bindparam("source"),
@@ -315,7 +315,7 @@ def _upsert_alerts(
     existing: dict[str, tuple[int, int, str, str | None]] = {}
     for start in range(0, len(hashes), KEY_CHUNK):
         params = {"source": batch.source, "hashes": hashes[start : start + KEY_CHUNK]}
-        existing.update((row[0], row[1:]) for row in connection.execute(_KNOWN_ALERTS, params))
+        existing.update((row[0], row[1:]) for row in connection.execute(KNOWN_ALERTS, params))
     delta = 0
     moved: set[int] = set()
     fresh: list[dict[str, Any]] = []

@@ -65,7 +65,7 @@ class AlarmAlert(Base):
 
     __tablename__ = "alarm_alerts"
     __table_args__ = (
-        UniqueConstraint("source", "key_hash"),
+        UniqueConstraint("key_hash", "source"),  # the hash first: see migration alarms_0003
         Index("ix_alarm_alerts_group_id_status", "group_id", "status"),
     )
 
