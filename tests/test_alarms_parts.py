@@ -6,11 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import insert
 
-from core.db import Base
 from core.durations import format_duration, parse_duration
 from core.plugin_manager import DEFAULT_PLUGINS
 from core.process import ProcessError
@@ -158,25 +155,6 @@ def test_a_plain_alarm_row_knows_which_columns_changed() -> None:
     row.episode, row.status = 1, "firing"
     assert row.changed(saved) == {"episode": 1, "status": "firing"}
     assert saved["episode"] == 0  # the copy is not the row
-
-
-def test_the_migrations_build_what_the_models_describe(
-    make_runtime: Callable[..., Runtime],
-) -> None:
-    """Above all the alerts' unique key, hash first: see migration alarms_0003."""
-    runtime = make_runtime(
-        disabled_plugins=frozenset(DEFAULT_PLUGINS) - {"alarms", "system", "team"}
-    )
-
-    def ours(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
-        table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", "")
-        return bool(table and table.startswith("alarm_"))
-
-    with runtime.db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"include_object": ours, "compare_type": True}
-        )
-        assert compare_metadata(context, Base.metadata) == []
 
 
 def test_the_known_alerts_lookup_uses_the_hash_index_without_statistics(

@@ -4,18 +4,12 @@ section and the schema (the migration builds exactly what the models describe)."
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 from core.calendars import Calendars, HolidayCalendar
-from core.db import Base
-from core.plugin_manager import DEFAULT_PLUGINS
 from core.process import DEFAULT_PROCESS, Hours, ProcessError, validate
-from core.runtime import Runtime
 from plugins.incident import models  # noqa: F401  (registers the tables on Base.metadata)
 from plugins.incident.durations import Duration, parse_when, span
 from plugins.incident.phrases import Phrase
@@ -201,21 +195,3 @@ def test_mistakes_in_the_section_are_reported_with_their_key(section: dict, prob
 
 
 # --- the schema -------------------------------------------------------------------------------
-
-
-def test_the_migration_builds_what_the_models_describe(
-    make_runtime: Callable[..., Runtime],
-) -> None:
-    runtime = make_runtime(
-        disabled_plugins=frozenset(DEFAULT_PLUGINS) - {"incident", "system", "team"}
-    )
-
-    def ours(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
-        table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", "")
-        return bool(table and table.startswith("incident_"))
-
-    with runtime.db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"include_object": ours, "compare_type": True}
-        )
-        assert compare_metadata(context, Base.metadata) == []

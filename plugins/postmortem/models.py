@@ -60,7 +60,7 @@ class Action(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortem_reports.id"))
     text: Mapped[str] = mapped_column(Text)
-    owner: Mapped[str] = mapped_column(String(100))
+    owner: Mapped[str] = mapped_column(String(100), index=True)
     due: Mapped[date] = mapped_column(Date)
     priority: Mapped[str] = mapped_column(String(20))
     created_by: Mapped[str] = mapped_column(String(100))
