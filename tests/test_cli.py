@@ -23,6 +23,22 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**env, "DUTYBOT_DATA_DIR": str(tmp_path / "data"), "DUTYBOT_HTTP_PORT": "0", **extra}
 
 
+def run_dutybot(
+    tmp_path: Path, *args: str, typed: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``dutybot run …`` as a user starts it, with ``typed`` at the console (else no input)."""
+    return subprocess.run(
+        [*DUTYBOT, "run", *args],
+        cwd=ROOT,
+        env=env_for(tmp_path, **env),
+        input=typed,
+        stdin=subprocess.DEVNULL if typed is None else None,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_plugins_lists_every_builtin(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -45,15 +61,7 @@ def test_db_upgrade_creates_the_schema(
 def test_run_refuses_a_broken_process_file_before_touching_chat(tmp_path: Path) -> None:
     process = tmp_path / "process.toml"
     process.write_text('[team]\ntimezone = "Mars/Olympus"\n')
-    result = subprocess.run(
-        [*DUTYBOT, "run"],
-        cwd=ROOT,
-        env=env_for(tmp_path, DUTYBOT_PROCESS_FILE=str(process)),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    result = run_dutybot(tmp_path, DUTYBOT_PROCESS_FILE=str(process))
     assert result.returncode == 2
     assert result.stderr.endswith(
         f"dutybot: cannot start:\n{process}: team.timezone: unknown timezone 'Mars/Olympus'\n"
@@ -65,15 +73,7 @@ def test_run_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path: Path) 
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run(
-            [*DUTYBOT, "run"],
-            cwd=ROOT,
-            env=env_for(tmp_path, DUTYBOT_HTTP_PORT=str(port)),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-        )
+        result = run_dutybot(tmp_path, DUTYBOT_HTTP_PORT=str(port))
     assert result.returncode == 2
     problem = result.stderr.removeprefix("dutybot: cannot start:\n")
     assert problem.startswith(f"the webhook receiver cannot listen on 127.0.0.1:{port}: ")
@@ -95,30 +95,14 @@ def test_run_fails_loudly_when_errbot_cannot_load_a_plugin(tmp_path: Path) -> No
         f"exec(open({str(ROOT / 'config.py')!r}).read())\n"
         f"BOT_EXTRA_PLUGIN_DIR = [BOT_EXTRA_PLUGIN_DIR, {str(broken)!r}]\n"
     )
-    result = subprocess.run(
-        [*DUTYBOT, "run", "-c", str(config)],
-        cwd=ROOT,
-        env=env_for(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    result = run_dutybot(tmp_path, "-c", str(config))
     assert result.returncode == 2
     assert "dutybot: cannot start:\nErrbot could not load a plugin:" in result.stderr
     assert "broken" in result.stderr
 
 
 def test_run_starts_the_console_bot_and_answers(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [*DUTYBOT, "run"],
-        cwd=ROOT,
-        env=env_for(tmp_path),
-        input="!whoami\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_dutybot(tmp_path, typed="!whoami\n")
     assert result.returncode == 0, result.stderr
     assert "ready: sqlite:///" in result.stdout
     assert "You are Alice Archer (alice), chat @alice." in result.stdout
