@@ -408,6 +408,20 @@ class _Gateway(wsgi.Gateway_10):
 
     DRAIN_WAIT = 1.0
 
+    def get_environ(self) -> dict[str, Any]:
+        """cheroot's environ, without ``wsgi.input_terminated`` where it is False.
+
+        cheroot puts the key in every environ, False unless the body is chunked. werkzeug takes
+        the key's presence, whatever its value, to mean the server ends the stream, and then
+        reads a body that stops short of its ``Content-Length`` (the client went away) as if
+        it were whole. Without the key werkzeug holds the stream to the ``Content-Length`` and
+        a short body is a disconnect, 400 JSON, as it was under werkzeug's own server.
+        """
+        environ: dict[str, Any] = super().get_environ()
+        if not environ["wsgi.input_terminated"]:
+            del environ["wsgi.input_terminated"]
+        return environ
+
     def start_response(self, status: str, headers: Any, exc_info: Any = None) -> Any:
         body, sock = self.req.rfile, self.req.conn.socket
         sock.settimeout(self.DRAIN_WAIT)

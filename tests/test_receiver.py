@@ -315,6 +315,26 @@ def test_a_chunked_body_that_cannot_be_read_gets_a_json_answer_without_waiting(
     assert time.monotonic() - began < 5  # not the 10 s read timeout
 
 
+def test_a_body_shorter_than_its_content_length_is_a_disconnect_not_a_body(
+    serve: Callable[..., int],
+) -> None:
+    """The client stops after 5 of the 10 bytes it announced: the route must not get 5 bytes.
+
+    cheroot puts ``wsgi.input_terminated`` (False) in every environ; werkzeug takes its mere
+    presence to mean the server ends the stream, and would read the short body as whole.
+    """
+    port = serve(Route("POST", "/in", size))
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello")
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while piece := sock.recv(65536):
+            answer += piece
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), answer
+    assert "reason" in json.loads(body)
+
+
 def test_a_chunked_alertmanager_webhook_is_read_whole_and_stored(
     make_runtime: Callable[..., Runtime],
 ) -> None:
