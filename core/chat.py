@@ -40,15 +40,15 @@ FileSink = Callable[[str, str, str, bytes, str | None], str | None]
 where it has one. Only backends that can show files attach one (``ChatOutbox.attach``)."""
 
 NO_FILES = "(not attached: this chat backend cannot upload files)"
+"""Said instead of a file where the attached backend has no file sink (text, test consoles)."""
 RETRY_FIRST, RETRY_MAX = timedelta(seconds=10), timedelta(minutes=5)
+"""After a failed send, its address is tried again after 10 s, then 20 s, 40 s… up to 5 min."""
 _INSERT_ONCE = {  # per dialect, built once: the columns come from each call's parameters
     name: insert(ChatPost.__table__)
     .on_conflict_do_nothing(index_elements=["key"])
     .returning(ChatPost.__table__.c.id)
     for name, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
 }
-"""After a failed send, its address is tried again after 10 s, then 20 s, 40 s… up to 5 min."""
-"""Said instead of a file where the attached backend has no file sink (text, test consoles)."""
 
 
 @dataclass(frozen=True)
