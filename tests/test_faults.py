@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from core.scheduler import Job
 from plugins.pager import worker
 from plugins.pager.models import Delivery, Page
 from tests.conftest import ChatBot, advance
+from tests.phones import Phones
 from tests.waiting import until
 
 TOKEN = "fault-token"
@@ -81,44 +81,9 @@ def alert(name: str) -> dict[str, Any]:
 # --- local services: phones and a cuttable PostgreSQL ------------------------------------------
 
 
-class Phones:
-    """A local HTTP server: ``/ok/...`` answers 200; ``/hold/...`` answers once ``release`` is set."""
-
-    def __init__(self, port: int = 0) -> None:
-        self.received: list[tuple[str, str]] = []
-        self.release = threading.Event()
-        self._lock = threading.Lock()
-        phones = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if self.path.startswith("/hold/"):
-                    phones.release.wait(30)
-                with phones._lock:
-                    phones.received.append((self.path, body["message"].splitlines()[-1]))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    @property
-    def port(self) -> int:
-        return int(self.server.server_port)
-
-    def take(self) -> list[tuple[str, str]]:
-        with self._lock:
-            taken, self.received = self.received, []
-        return taken
-
-    def stop(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+def received(phones: Phones) -> list[tuple[str, str]]:
+    """What reached the phones since the last look: (path, the message's last line)."""
+    return [(call.path, call.message.splitlines()[-1]) for call in phones.take()]
 
 
 class Proxy:
@@ -281,7 +246,7 @@ def test_webhooks_answer_503_while_postgresql_is_away_and_no_page_is_lost_or_dou
     )
     assert post_alert(runtime, alert("Before"))[0] == 200
     idle(runtime)
-    assert phones.take() == [("/ok/alice", LINE.format(n=1))]
+    assert received(phones) == [("/ok/alice", LINE.format(n=1))]
 
     proxy.cut()
     status, body = post_alert(runtime, alert("During"))
@@ -302,7 +267,7 @@ def test_webhooks_answer_503_while_postgresql_is_away_and_no_page_is_lost_or_dou
     assert post_alert(runtime, alert("Before"))[0] == 200  # a repeat: the page is open already
     idle(runtime)
     minutes(runtime, clock, 5)
-    assert phones.take() == [("/ok/alice", LINE.format(n=2))]
+    assert received(phones) == [("/ok/alice", LINE.format(n=2))]
     assert Client(runtime.receiver).get("/faults/pages").get_json() == 2
     figure(
         "PostgreSQL cut: 3 webhooks answered 503 (2 alert retries, 1 plugin route), !page said "
@@ -341,7 +306,7 @@ def test_a_notification_sent_while_postgresql_is_away_is_recorded_later_not_sent
         assert list(session.scalars(states)) == ["delivered"]
     # long past the claim's lease: a lost result would be sent again by these sweeps
     minutes(runtime, clock, 10)
-    assert phones.take() == [("/hold/alice", LINE.format(n=1))]
+    assert received(phones) == [("/hold/alice", LINE.format(n=1))]
     figure(
         f"a notification sent during a PostgreSQL cut: its result stored {recorded:.2f} s after "
         "the database returned; 10 sweeps past its lease sent it 0 more times"
@@ -479,7 +444,9 @@ def test_pages_queued_while_a_destination_is_down_drain_once_it_is_back(
     phones = Phones(port)  # the destination is back
     try:
         minutes(runtime, clock, 3)
-        assert sorted(phones.take()) == sorted(("/ok/alice", LINE.format(n=n)) for n in (1, 2, 3))
+        assert sorted(received(phones)) == sorted(
+            ("/ok/alice", LINE.format(n=n)) for n in (1, 2, 3)
+        )
         assert count(runtime, unsent) == 0
         assert runtime.run_command("dutybot status", "", "@alice").count("outbox: 0 undelivered")
         figure(
@@ -506,7 +473,7 @@ def test_while_chat_is_disconnected_webhooks_and_pages_work_and_posts_wait(
         chat.backend.plugin_manager.deactivate_plugin("Dutybot")  # Errbot does this on a disconnect
         assert post_alert(runtime, alert("ChatDown"))[0] == 200
         idle(runtime)
-        assert phones.take() == [("/ok/alice", LINE.format(n=1))]
+        assert received(phones) == [("/ok/alice", LINE.format(n=1))]
         waiting = runtime.chat.pending()
         assert waiting >= 1
         chat.backend.plugin_manager.activate_plugin("Dutybot")  # and on reconnection
@@ -561,7 +528,7 @@ def test_a_locked_sqlite_file_gives_clear_errors_and_leaves_nothing_half_done(
         other.close()
     assert post_alert(runtime, alert("Locked"))[0] == 200
     idle(runtime)
-    assert phones.take() == [("/ok/alice", LINE.format(n=1))]
+    assert received(phones) == [("/ok/alice", LINE.format(n=1))]
     assert_intact(runtime)
     figure(
         f"SQLite locked: !page answered in {answered:.2f} s (busy timeout 0.2 s here, 5 s in "
@@ -601,5 +568,5 @@ def test_a_full_sqlite_database_gives_clear_errors_and_leaves_nothing_half_done(
     assert_intact(runtime)
     assert post_alert(runtime, big)[0] == 200
     idle(runtime)
-    assert phones.take() == [("/ok/alice", LINE.format(n=1))]
+    assert received(phones) == [("/ok/alice", LINE.format(n=1))]
     figure("SQLite full: !page and webhook refused clearly (503); integrity ok, nothing stored")

@@ -9,11 +9,8 @@ either (22:00-07:00 pages wait). Every expected figure is worked out by hand in 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
@@ -25,6 +22,7 @@ from plugins.pager import jobs, metrics, worker
 from plugins.pager.models import PENDING, SENDING, Delivery, Page
 from plugins.pager.service import section as pager_section
 from tests.conftest import ROOT
+from tests.phones import Phones
 from tests.test_metrics_contrib import section
 from tests.test_triage_harness import london
 
@@ -32,35 +30,11 @@ DEFAULT_PROCESS = (ROOT / "core" / "default_process.toml").read_text(encoding="u
 PAGED = ("bob", "carol", "dave", "erin")
 
 
-class Receiver:
-    """A local HTTP server answering 200 to every notification, counting them."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.count += 1
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def url(self, person: str) -> str:
-        return f"json://127.0.0.1:{self.server.server_port}/{person}"
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
+def receiver() -> Iterator[Phones]:
+    found = Phones()
     yield found
-    found.server.shutdown()
+    found.stop()
 
 
 class Rota:
@@ -76,13 +50,13 @@ class Rota:
 @pytest.fixture
 def pager(
     make_runtime: Callable[..., Runtime],
-    receiver: Receiver,
+    receiver: Phones,
     monkeypatch: pytest.MonkeyPatch,
     clock: FakeClock,
 ) -> Runtime:
     contacts = "[pager.contacts]\n"
     for person in PAGED:
-        monkeypatch.setenv(f"METRICS_PAGE_{person.upper()}", receiver.url(person))
+        monkeypatch.setenv(f"METRICS_PAGE_{person.upper()}", receiver.url(f"/{person}"))
         contacts += f'{person} = ["env:METRICS_PAGE_{person.upper()}"]\n'
     clock.set(london(2026, 12, 21, 11, 0))
     return make_runtime(
@@ -109,7 +83,7 @@ def idle(runtime: Runtime) -> None:
 
 
 def test_pages_per_person_by_when_they_landed_and_time_to_acknowledge(
-    pager: Runtime, clock: FakeClock, receiver: Receiver
+    pager: Runtime, clock: FakeClock, receiver: Phones
 ) -> None:
     # 1: Mon 21 12:00, support hours: working_hours (bob); acknowledged after 4 minutes.
     run(pager, clock, london(2026, 12, 21, 12, 0), "page @bob disk full", "@alice")
@@ -137,7 +111,7 @@ def test_pages_per_person_by_when_they_landed_and_time_to_acknowledge(
     # 5: Thu 31 12:00: working_hours (bob), never acknowledged: no time to acknowledge.
     run(pager, clock, london(2026, 12, 31, 12, 0), "page @bob quota", "@alice")
     idle(pager)
-    assert receiver.count == 6  # one notification per call: 1, 2 (twice), 3, 4, 5
+    assert len(receiver.calls()) == 6  # one notification per call: 1, 2 (twice), 3, 4, 5
     figures = section(pager, "oncall")
     assert figures == {
         "pages": 5,

@@ -20,7 +20,6 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from core.runtime import Runtime
 from core.settings import Settings, SettingsError
 from plugins.pager.models import Delivery, Page
 from tests.conftest import ROOT
+from tests.phones import Phones
 from tests.test_faults import figure
 from tests.waiting import until
 
@@ -43,38 +43,9 @@ PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "i
 ALERT = (ROOT / "tests" / "fixtures" / "alertmanager" / "critical-firing.json").read_bytes()
 
 
-class Destinations:
-    """A local HTTP server standing in for every phone: records each notification's path."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, str]] = []
-        self._lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with outer._lock:
-                    outer.received.append((self.path, body.get("message", "")))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def url(self, person: str) -> str:
-        return f"json://127.0.0.1:{self.server.server_port}/{person}"
-
-    def messages(self) -> list[tuple[str, str]]:
-        with self._lock:
-            return list(self.received)
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def messages(phones: Phones) -> list[tuple[str, str]]:
+    """The pages the replicas sent: (path, message)."""
+    return [(call.path, call.message) for call in phones.calls()]
 
 
 class Replica:
@@ -155,7 +126,7 @@ class Cluster:
     def __init__(self, database_url: str, tmp_path: Path) -> None:
         self.database_url = database_url
         self.tmp_path = tmp_path
-        self.destinations = Destinations()
+        self.destinations = Phones()
         self.clock_file = tmp_path / "clock"
         set_clock(self.clock_file, at("08:59:00"))
         contacts = "".join(f'{p} = ["env:PAGER_{p.upper()}"]\n' for p in PEOPLE)
@@ -165,7 +136,7 @@ class Cluster:
             default.replace("[pager.contacts]\n", f"[pager.contacts]\n{contacts}", 1),
             encoding="utf-8",
         )
-        self.contacts = {f"PAGER_{p.upper()}": self.destinations.url(p) for p in PEOPLE}
+        self.contacts = {f"PAGER_{p.upper()}": self.destinations.url(f"/{p}") for p in PEOPLE}
         self.replicas: list[Replica] = []
         self.engine = create_engine(database_url)
 
@@ -266,11 +237,11 @@ def test_two_replicas_share_the_work_and_the_survivor_takes_over(
         select(func.count()).select_from(Delivery).where(Delivery.state.in_(("pending", "sending")))
     )
     until(
-        lambda: cluster.destinations.messages() and not cluster.scalar(unsent),
+        lambda: messages(cluster.destinations) and not cluster.scalar(unsent),
         20,
         f"the alert paged nobody:\n{cluster.logs()}",
     )
-    first_page = cluster.destinations.messages()
+    first_page = messages(cluster.destinations)
     assert len(first_page) == 1 and cluster.scalar(pages) == 1, first_page
 
     # The leader freezes; meanwhile a page is committed and nothing sends it yet.
@@ -301,7 +272,7 @@ def test_two_replicas_share_the_work_and_the_survivor_takes_over(
     takeover = time.monotonic() - killed
     set_clock(cluster.clock_file, at("09:02:00"))  # the next minute's sweep
     until(lambda: cluster.states(message) == ["delivered"], 20, f"not delivered:\n{cluster.logs()}")
-    assert [(path, text.splitlines()[-1]) for path, text in cluster.destinations.messages()] == [
+    assert [(path, text.splitlines()[-1]) for path, text in messages(cluster.destinations)] == [
         (
             first_page[0][0],
             "Page #1 from alarms, call 1: oncall.primary. Acknowledge in chat: !ack 1",

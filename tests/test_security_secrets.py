@@ -14,14 +14,11 @@ intended exception is the on-call feed link, sent to its owner alone by direct m
 from __future__ import annotations
 
 import base64
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import MetaData, select
@@ -35,6 +32,7 @@ from core.runtime import Runtime
 from plugins.oncall import feed
 from plugins.pager import worker
 from tests.conftest import advance
+from tests.phones import Phones
 
 PAGER_PASSWORD = "S3CR3T-PAGER-XYZ"
 HEARTBEAT_PASSWORD = "S3CR3T-HEARTBEAT-XYZ"
@@ -60,56 +58,28 @@ PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "i
 FIXTURE = Path(__file__).parent / "fixtures" / "alertmanager" / "critical-firing.json"
 
 
-class Destinations:
-    """Where apprise pages and heartbeats go: ``/ok/...`` answers 200, ``/fail/...`` 500."""
-
-    def __init__(self) -> None:
-        self.bodies: list[str] = []
-        self.authorizations: list[str] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                outer.bodies.append(self.rfile.read(length).decode())
-                outer.authorizations.append(self.headers.get("Authorization") or "")
-                self.send_response(500 if self.path.startswith("/fail/") else 200)
-                self.end_headers()
-
-            do_GET = do_POST
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def url(self, user: str, password: str, path: str) -> str:
-        return f"json://{user}:{password}@127.0.0.1:{self.server.server_port}{path}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def destinations() -> Iterator[Destinations]:
-    found = Destinations()
+def destinations() -> Iterator[Phones]:
+    found = Phones()
     yield found
     found.stop()
 
 
-def process_text(destinations: Destinations, monkeypatch: pytest.MonkeyPatch) -> str:
+def process_text(destinations: Phones, monkeypatch: pytest.MonkeyPatch) -> str:
     """The built-in process; everyone's first contact fails, the second works."""
     contacts = ["[pager.contacts]"]
     for person in PEOPLE:
         for kind in ("fail", "ok"):
             name = f"H5_{person.upper()}_{kind.upper()}"
-            monkeypatch.setenv(name, destinations.url("pager", PAGER_PASSWORD, f"/{kind}/{person}"))
+            monkeypatch.setenv(
+                name, destinations.url(f"/{kind}/{person}", f"pager:{PAGER_PASSWORD}")
+            )
         contacts.append(
             f'{person} = ["env:H5_{person.upper()}_FAIL", "env:H5_{person.upper()}_OK"]'
         )
-    monkeypatch.setenv("H5_HEARTBEAT", destinations.url("hb", HEARTBEAT_PASSWORD, "/ok/heartbeat"))
+    monkeypatch.setenv(
+        "H5_HEARTBEAT", destinations.url("/ok/heartbeat", f"hb:{HEARTBEAT_PASSWORD}")
+    )
     text = DEFAULT_PROCESS.read_text(encoding="utf-8")
     text = text.replace('# url = "env:DUTYBOT_HEARTBEAT_URL"', 'url = "env:H5_HEARTBEAT"')
     text = text.replace(
@@ -173,7 +143,7 @@ def dump(runtime: Runtime, leave_out: int | None) -> list[str]:
 def test_no_secret_appears_in_any_output(
     make_runtime: Callable[..., Runtime],
     clock: FakeClock,
-    destinations: Destinations,
+    destinations: Phones,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
@@ -276,7 +246,11 @@ def test_no_secret_appears_in_any_output(
     assert link.address == "@carol"
 
     # The pages really used the secrets: the test would notice if none were sent.
-    sent = [base64.b64decode(a.split()[1]).decode() for a in destinations.authorizations if a]
+    sent = [
+        base64.b64decode(a.split()[1]).decode()
+        for a in (c.authorization for c in destinations.calls())
+        if a
+    ]
     assert f"pager:{PAGER_PASSWORD}" in sent and f"hb:{HEARTBEAT_PASSWORD}" in sent
 
     files = [
@@ -293,7 +267,7 @@ def test_no_secret_appears_in_any_output(
         "http": "\n".join(http.answers),
         "database": "\n".join(dump(runtime, leave_out=link.id)),
         "files": "\n".join(files),
-        "pages sent": "\n".join(destinations.bodies),
+        "pages sent": "\n".join(c.body for c in destinations.calls()),
     }
     assert len(caplog.records) > 50 and "database" in outputs
     leaks = {
