@@ -313,6 +313,20 @@ def test_alarms_figures_noise_and_top_names(runtime: Runtime) -> None:
 # --- medians and percentiles in SQL ----------------------------------------------------------------
 
 
+def resolved_request(opened: datetime, resolved: datetime, minutes: float) -> Request:
+    """A resolved request that took ``minutes`` of support hours: a row for the medians."""
+    return Request(
+        summary="s",
+        requester="@u",
+        state="resolved",
+        priority="normal",
+        opened_at=opened,
+        updated_at=opened,
+        resolved_at=resolved,
+        resolve_support_minutes=minutes,
+    )
+
+
 @pytest.mark.parametrize(
     ("values", "median", "p90"),
     [
@@ -330,31 +344,9 @@ def test_median_and_p90_in_sql_are_exact(
 ) -> None:
     now = runtime.clock.now()
     with runtime.db.session() as session:
-        session.add_all(
-            Request(
-                summary="s",
-                requester="@u",
-                state="resolved",
-                priority="normal",
-                opened_at=now,
-                updated_at=now,
-                resolved_at=now,
-                resolve_support_minutes=float(v),
-            )
-            for v in values
-        )
-        session.add(  # not resolved in the period: ignored
-            Request(
-                summary="s",
-                requester="@u",
-                state="resolved",
-                priority="normal",
-                opened_at=now,
-                updated_at=now,
-                resolved_at=now - timedelta(days=9),
-                resolve_support_minutes=0.0,
-            )
-        )
+        session.add_all(resolved_request(now, now, float(v)) for v in values)
+        # not resolved in the period: ignored
+        session.add(resolved_request(now, now - timedelta(days=9), 0.0))
     where = [Request.resolved_at >= now - timedelta(days=1)]
     with runtime.db.session() as session:
         assert median_p90(session, Request.resolve_support_minutes, where) == (median, p90)

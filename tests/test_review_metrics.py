@@ -14,7 +14,7 @@ from plugins.metrics import render, report
 from plugins.pager import jobs
 from plugins.triage.models import Request
 from tests.test_metrics import cli_env
-from tests.test_metrics_contrib import section
+from tests.test_metrics_contrib import resolved_request, section
 from tests.test_metrics_contrib_oncall import DEFAULT_PROCESS, idle, pager, receiver, run  # noqa: F401 (fixtures)
 from tests.test_triage_harness import london
 
@@ -97,19 +97,7 @@ def test_a_median_survives_a_row_leaving_between_counting_and_reading(runtime: R
     That must not crash !stats, the digest or a scrape: the values are read again."""
     now = runtime.clock.now()
     with runtime.db.session() as session:
-        session.add_all(
-            Request(
-                summary="s",
-                requester="@u",
-                state="resolved",
-                priority="normal",
-                opened_at=now,
-                updated_at=now,
-                resolved_at=now,
-                resolve_support_minutes=v,
-            )
-            for v in (5.2, 5.3, 7.0)
-        )
+        session.add_all(resolved_request(now, now, v) for v in (5.2, 5.3, 7.0))
     where = [Request.resolved_at.is_not(None)]
     counted_before_a_reopen = {5: 3, 7: 1}  # a fourth request, at 5.4 minutes, was reopened
     with runtime.db.session() as session:
