@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -25,6 +25,7 @@ CORE_MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITER = "dutybot_writer"
 """Execution option: on SQLite, begin the transaction holding the write lock (``session``)."""
+_TAKE_TURNS = text("SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext(:name))")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -107,6 +108,19 @@ class Database:
                 yield session
         finally:
             self._local.depth = depth
+
+    def take_turns(self, connection: Connection, name: str) -> None:
+        """Hold the lock ``name`` until the transaction ends: writers under one name take turns.
+
+        For work whose reads decide its writes across rows that no single row lock covers
+        (alarms whose alerts a sender moves between them): without it, two transactions each
+        read what the other is changing, deadlock, or commit a count made from a stale read.
+        On PostgreSQL a transaction-scoped advisory lock, keyed by the schema and the name, in
+        the two-key space (apart from the one-key locks of leadership and migrations). On SQLite
+        every writer already takes the write lock when it begins, so there is nothing to do.
+        """
+        if self.dialect == "postgresql":
+            connection.execute(_TAKE_TURNS, {"name": name})
 
     @contextmanager
     def reads(self) -> Iterator[None]:

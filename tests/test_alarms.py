@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -501,6 +503,64 @@ def test_an_alert_the_sender_regroups_moves_and_its_emptied_alarm_resolves(
         ).all()
     assert list(moved) == [3]
     assert events == [(1, "resolved", "low", "its alerts moved to another alarm")]
+
+
+def regrouped(rnd: random.Random) -> dict[str, Any]:
+    """A notification that puts some of eight alerts (some resolved) in one of three groups."""
+    payload = fixture("warning-two-alerts-firing")
+    template, group = payload["alerts"][0], rnd.choice("ABC")
+    payload.update(groupKey=f'{{}}:{{team="{group}"}}', groupLabels={"team": group})
+    payload["alerts"] = [
+        {
+            **template,
+            "status": rnd.choice(["firing", "firing", "resolved"]),
+            "labels": {**template["labels"], "instance": f"node-{k}"},
+            "fingerprint": f"{k:016x}",
+        }
+        for k in rnd.sample(range(8), rnd.randint(1, 4))
+    ]
+    return payload
+
+
+def test_concurrent_senders_regrouping_the_same_alerts_keep_every_count_true(
+    alarms: Alarms,
+) -> None:
+    """Six senders move the same alerts between three groups at once: none is refused (no
+    deadlock outlasts the retries) and every alarm's firing count and status match its alerts.
+    On PostgreSQL, before notifications of one source took turns, a third were refused and one
+    run in two left an alarm counting an alert it no longer had."""
+    statuses: list[int] = []
+
+    def sender(seed: int) -> None:
+        rnd, client = random.Random(seed), Client(alarms.runtime.receiver)
+        headers = {"Authorization": f"Bearer {AM_TOKEN}"}
+        for _ in range(15):
+            body = json.dumps(regrouped(rnd))
+            statuses.append(
+                client.post("/alerts/alertmanager", data=body, headers=headers).status_code
+            )
+
+    threads = [threading.Thread(target=sender, args=(seed,)) for seed in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 90
+    with alarms.runtime.db.session() as session:
+        firing = dict(
+            session.execute(
+                select(AlarmAlert.group_id, func.count())
+                .where(AlarmAlert.status == "firing")
+                .group_by(AlarmAlert.group_id)
+            ).all()
+        )
+        groups = session.execute(
+            select(AlarmGroup.id, AlarmGroup.alerts_firing, AlarmGroup.status)
+        ).all()
+    assert len(groups) == 3
+    assert [(g.id, g.alerts_firing, g.status) for g in groups] == [
+        (g.id, firing.get(g.id, 0), "firing" if firing.get(g.id) else "resolved") for g in groups
+    ]
 
 
 # --- routing -----------------------------------------------------------------------------------

@@ -2,9 +2,12 @@
 
 One notification (a webhook body, or a message read in an alarm channel) is one transaction:
 the alerts, their alarm's new state, its events and its chat posts commit together or not at
-all, so a failure leaves nothing half-stored and the sender's retry starts clean. The first
-statement for each alarm is an UPDATE of its row, which takes the write lock at once (SQLite)
-or locks the row (PostgreSQL): concurrent notifications of one alarm queue instead of racing.
+all, so a failure leaves nothing half-stored and the sender's retry starts clean. Notifications
+from one source take turns (``Database.take_turns``; SQLite's writers always do): a sender that
+regroups alerts moves them out of alarms other notifications are changing, and counts kept from
+reads made beside those changes went wrong (PostgreSQL: deadlocks, and an alarm left counting an
+alert it no longer had). Each alarm's first statement is an UPDATE of its row, which also makes
+commands changing that alarm wait for the notification.
 Paging and listeners run after the commit (see ``follow_up``): they must never undo a stored
 alert, and the pager de-duplicates a repeated request by its key.
 """
@@ -174,6 +177,7 @@ def ingest(
     while True:
         try:
             with runtime.db.session() as session:
+                runtime.db.take_turns(session.connection(), f"alarms:{source}")
                 return [_store(batch, session, key, list(items.values())) for key, items in ordered]
         except (IntegrityError, OperationalError) as exc:
             if attempt >= ATTEMPTS or not _retryable(exc):
