@@ -32,8 +32,8 @@ from typing import Any
 
 from cheroot import wsgi
 from cheroot.errors import MaxSizeExceeded
-from cheroot.server import HTTPConnection
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from cheroot.server import ChunkedRFile, HTTPConnection
+from werkzeug.exceptions import ClientDisconnected, HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -255,9 +255,10 @@ class Receiver:
         A body sent without ``Content-Length`` (chunked) is read here, one byte past the
         limit: werkzeug would otherwise hand the handler the first ``max_body`` bytes and drop
         the rest without a word. Under cheroot (which sets ``wsgi.input_terminated``) werkzeug
-        reads the de-chunked stream. What cheroot raises while de-chunking: broken framing, one
-        chunk past its cap (``_Server``) or a stalled client reach werkzeug as a disconnect, 400
-        JSON; a chunk-size line past the cap raises ``MaxSizeExceeded``, 413 here, not 500.
+        reads the de-chunked stream. What cheroot raises while de-chunking reaches werkzeug as a
+        disconnect: broken framing (a ``ValueError``, whose message is passed on) is 400 JSON
+        "malformed chunked body", one chunk past its cap (``_Server``) or a stalled client 400
+        JSON too; chunk extensions adding up past the cap raise ``MaxSizeExceeded``, 413 here.
         """
         if request.content_length is None:
             request.max_content_length = self._max_body + 1
@@ -265,6 +266,10 @@ class Receiver:
                 too_big = len(request.get_data(cache=True)) > self._max_body
             except MaxSizeExceeded:
                 too_big = True
+            except ClientDisconnected as exc:
+                if isinstance(exc.__context__, ValueError):  # cheroot's word on the framing
+                    raise HttpError(400, f"malformed chunked body: {exc.__context__}") from None
+                raise
         else:
             too_big = request.content_length > self._max_body
         if too_big:
@@ -409,7 +414,8 @@ class _Gateway(wsgi.Gateway_10):
     DRAIN_WAIT = 1.0
 
     def get_environ(self) -> dict[str, Any]:
-        """cheroot's environ, without ``wsgi.input_terminated`` where it is False.
+        """cheroot's environ, without ``wsgi.input_terminated`` where it is False, and with
+        chunk-size lines capped (``_ChunkLines``).
 
         cheroot puts the key in every environ, False unless the body is chunked. werkzeug takes
         the key's presence, whatever its value, to mean the server ends the stream, and then
@@ -417,6 +423,8 @@ class _Gateway(wsgi.Gateway_10):
         it were whole. Without the key werkzeug holds the stream to the ``Content-Length`` and
         a short body is a disconnect, 400 JSON, as it was under werkzeug's own server.
         """
+        if isinstance(self.req.rfile, ChunkedRFile):
+            self.req.rfile.rfile = _ChunkLines(self.req.rfile.rfile)
         environ: dict[str, Any] = super().get_environ()
         if not environ["wsgi.input_terminated"]:
             del environ["wsgi.input_terminated"]
@@ -433,6 +441,31 @@ class _Gateway(wsgi.Gateway_10):
         finally:
             sock.settimeout(self.req.server.timeout)
         return super().start_response(status, headers, exc_info)
+
+
+class _ChunkLines:
+    """The connection's reader as cheroot's de-chunking sees it, with chunk-size lines capped.
+
+    cheroot reads each chunk-size line with an unbounded ``readline``: a client sending hex
+    digits and never a line break grew the process by what it sent, before its credentials
+    were even checked (300 MB sent, 300 MB more resident). A line is at most ``LINE`` bytes
+    here, as in Go's net/http; a longer one is malformed framing, which the app answers 400.
+    """
+
+    LINE = 4096
+
+    def __init__(self, rfile: Any) -> None:
+        self._rfile = rfile
+
+    def readline(self, size: int | None = None) -> bytes:
+        line: bytes = self._rfile.readline(self.LINE)
+        if len(line) == self.LINE and not line.endswith(b"\n"):
+            raise ValueError(f"chunk-size line longer than {self.LINE} bytes")
+        return line
+
+    def read(self, size: int) -> bytes:
+        data: bytes = self._rfile.read(size)
+        return data
 
 
 def _scrub(text: str) -> str:

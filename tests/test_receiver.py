@@ -303,16 +303,52 @@ def test_a_body_over_the_limit_gets_413_json_and_one_under_it_is_read_whole(
 def test_a_chunked_body_that_cannot_be_read_gets_a_json_answer_without_waiting(
     serve: Callable[..., int],
 ) -> None:
-    """Broken chunk framing, and a chunk-size line longer than cheroot's cap (16 x the limit)."""
+    """Broken chunk framing, and chunk extensions adding up past cheroot's cap (16 x the limit)."""
     port = serve(Route("POST", "/in", size), max_body=1000)
     head = b"POST /in HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
     began = time.monotonic()
     malformed = raw(port, head + b"zz\r\nxx\r\n0\r\n\r\n").partition(b"\r\n\r\n")
-    overlong = raw(port, head + b"A" * 17000 + b"\r\n").partition(b"\r\n\r\n")
-    assert malformed[0].startswith(b"HTTP/1.1 400 ") and "reason" in json.loads(malformed[2])
+    padded = b"1;" + b"e" * 4000 + b"\r\nx\r\n"
+    overlong = raw(port, head + padded * 5 + b"0\r\n\r\n").partition(b"\r\n\r\n")
+    assert malformed[0].startswith(b"HTTP/1.1 400 ")
+    assert json.loads(malformed[2]) == {
+        "reason": "malformed chunked body: Bad chunked transfer size: b'zz'"
+    }
     assert overlong[0].startswith(b"HTTP/1.1 413 ")
     assert json.loads(overlong[2]) == {"reason": "body larger than 1000 bytes"}
     assert time.monotonic() - began < 5  # not the 10 s read timeout
+
+
+@pytest.mark.parametrize("path", ["/in", "/locked"])
+def test_a_chunk_size_line_that_never_ends_is_refused_after_4_kib(
+    serve: Callable[..., int], path: str
+) -> None:
+    """cheroot read a chunk-size line whole, however long: a client sending digits and never a
+    line break grew the server by what it sent, with credentials or without (the body is read
+    before a 401 too, to keep the connection in step). Now the server stops reading after
+    4 KiB of the line, answers, and closes, while the client is still sending."""
+    port = serve(Route("POST", "/in", size), Route("POST", "/locked", size, auth="am"))
+    head = f"POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    piece, sent = b"1" * 65536, 0
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.encode())
+        with contextlib.suppress(OSError):  # the server closed: broken pipe or reset
+            while sent < 64 * 1024 * 1024:
+                sock.sendall(piece)
+                sent += len(piece)
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+    assert sent < 16 * 1024 * 1024  # what the sockets' buffers took before the close
+    head, _, body = answer.partition(b"\r\n\r\n")
+    if path == "/in":
+        assert head.startswith(b"HTTP/1.1 400 "), answer
+        assert json.loads(body) == {
+            "reason": "malformed chunked body: chunk-size line longer than 4096 bytes"
+        }
+    else:
+        assert head.startswith(b"HTTP/1.1 401 "), answer
 
 
 def test_a_body_shorter_than_its_content_length_is_a_disconnect_not_a_body(
