@@ -7,19 +7,21 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import yaml
 from errbot.backends.base import REACTION_REMOVED, Message
-from errbot.backends.test import TestOccupant
-from sqlalchemy import event
+from errbot.backends.test import TestOccupant, TestRoom
+from sqlalchemy import event, select
 
 from core import hookimpl
 from core.chat import ChatReaction, InboundMessage
 from core.commands import Command, CommandContext
 from core.plugin_manager import DEFAULT_PLUGINS
 from core.runtime import Runtime
+from plugins.alarms.models import AlarmGroup
 from plugins.bridge.adapter import backend_address, channel_address, channel_name, emoji_name
 from tests.conftest import ROOT, ChatBot
 from tests.test_slack_harness import PROCESS, SUPPORT_ID, TEAM_ID, USERS, Workspace, serve
@@ -135,6 +137,54 @@ def test_slack_channel_and_user_forms_are_one_address() -> None:
     assert backend_address(SlackBot(), "C0SUPP0001") == "<#C0SUPP0001>"
     assert backend_address(SlackBot(), "<#C0TEAM0001>") == "<#C0TEAM0001>"
     assert backend_address(IrcBot(), "C0SUPP0001") == "C0SUPP0001"
+
+
+# --- what a message says ----------------------------------------------------------------------
+
+ALARM_ID = "C0ALRM0001"
+# What Alertmanager's Slack integration posts with its default templates: no text, one attachment.
+ALERTMANAGER_POST = {
+    "color": "danger",
+    "title": "[FIRING:1] NginxIngressDown ingress-nginx (live ingress-controllers critical)",
+    "title_link": "http://alertmanager.example.org/#/alerts?receiver=slack",
+    "text": "*Summary:* Nginx ingress &amp; its backends are down (&lt;50% ready)",
+    "fallback": "[FIRING:1] NginxIngressDown ingress-nginx | http://alertmanager.example.org/",
+}
+
+
+def test_slack_escapes_are_undone_and_attachments_are_read(
+    slack: Workspace, recorder: Recorder
+) -> None:
+    """Slack sends ``&``, ``<`` and ``>`` as entities, and tools post in attachments."""
+    slack.say("bob", "500s on a &lt;b&gt; page &amp; &amp;lt; is literal", ts=T1)
+    slack.say("dave", "", ts=T2, attachments=[ALERTMANAGER_POST])
+    slack.say("dave", "see:", ts=T3, attachments=[{"fallback": "only a fallback"}, {}])
+    assert [m.text for m in recorder.messages] == [
+        "500s on a <b> page & &lt; is literal",
+        "[FIRING:1] NginxIngressDown ingress-nginx (live ingress-controllers critical)\n"
+        "*Summary:* Nginx ingress & its backends are down (<50% ready)",
+        "see:\nonly a fallback",
+    ]
+
+
+def test_alertmanager_posts_in_a_slack_alarm_channel_are_recorded(
+    make_runtime: Callable[..., Runtime],
+) -> None:
+    """The post as Alertmanager's Slack integration makes it, through the bridge to an alarm."""
+    process = PROCESS.replace("[channels]\n", f'[channels]\nalarms_high = "<#{ALARM_ID}>"\n')
+    runtime = make_runtime(process=process, disabled_plugins=OTHERS - {"alarms"})
+    with contextmanager(serve)(runtime) as bot:
+        slack = Workspace(bot)
+        slack.rooms[ALARM_ID] = TestRoom(f"<#{ALARM_ID}|high-priority-alarms>", bot=slack.backend)
+        said = slack.say("dave", "", ts=T1, channel=ALARM_ID, attachments=[ALERTMANAGER_POST])
+    assert said == ["Recorded as alarm #1 (high). Triage: !alarm ack 1"]
+    with runtime.db.session() as session:
+        alarm = session.scalars(select(AlarmGroup)).one()
+        assert (alarm.title, alarm.summary, alarm.priority) == (
+            "NginxIngressDown",
+            "Summary: Nginx ingress & its backends are down (<50% ready)",
+            "high",
+        )
 
 
 # --- edited messages --------------------------------------------------------------------------

@@ -68,8 +68,12 @@ class Workspace:
         thread_ts: str | None = None,
         channel: str = TEAM_ID,
         subtype: str | None = None,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> list[str]:
         """Post ``text`` as ``person``; returns everything the bot said in answer, in order.
+
+        ``attachments`` go where the Slack backend puts an event's: in the event and in the
+        message's ``extras``.
 
         Errbot handles pushed messages one at a time on its own thread, so a final ``!echo``
         from the same person marks where the answers to this message end (the sender is read
@@ -80,8 +84,11 @@ class Workspace:
             event["thread_ts"] = thread_ts
         if subtype is not None:
             event["subtype"] = subtype
+        extras: dict[str, Any] = {"slack_event": event}
+        if attachments is not None:
+            event["attachments"] = extras["attachments"] = attachments
         self.backend.sender = TestOccupant(USERS[person], self.rooms[channel])
-        self.backend.push_message(text, {"slack_event": event})
+        self.backend.push_message(text, extras)
         self.backend.push_message(SYNC)
         said = []
         while (reply := self.bot.pop(timeout=5)) != "--sync--":

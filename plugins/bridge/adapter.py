@@ -29,6 +29,9 @@ _SLACK_CHANNEL = re.compile(
 _BARE_SLACK_USER = re.compile(r"^[UW](?=[A-Z0-9]*\d)[A-Z0-9]{6,}$")
 _SLACK_NAMED = re.compile(r"^<#[CGD][A-Z0-9]+\|([^>]+)>$")
 _SKIN_TONE = re.compile(r"::skin-tone-\d+$")
+_SLACK_ESCAPE = re.compile(r"&(amp|lt|gt);")
+_SLACK_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
+ATTACHMENT_PARTS = ("pretext", "title", "text")
 
 
 HANDLE_ATTRIBUTES = ("userid", "real_jid", "person")
@@ -102,14 +105,31 @@ def is_edit(message: Any) -> bool:
     return slack_event(message).get("subtype") == EDITED
 
 
+def slack_text(message: Any) -> str:
+    """What a Slack message says as people read it: its text, then its attachments', unescaped.
+
+    Tools post alerts as attachments: Alertmanager's Slack integration puts the subject in the
+    attachment's ``title`` and sends no text at all, so without them its posts read as empty.
+    An attachment with none of ``ATTACHMENT_PARTS`` gives its ``fallback``. Slack sends ``&``,
+    ``<`` and ``>`` typed by people as ``&amp;``, ``&lt;`` and ``&gt;`` (its only escapes), and
+    the backend leaves them so; plugins store and echo text, so they get the characters.
+    """
+    lines = [message.body] if message.body else []
+    for attachment in (getattr(message, "extras", None) or {}).get("attachments") or []:
+        parts = [str(attachment[key]) for key in ATTACHMENT_PARTS if attachment.get(key)]
+        lines += parts or ([str(attachment["fallback"])] if attachment.get("fallback") else [])
+    return _SLACK_ESCAPE.sub(lambda m: _SLACK_UNESCAPED[m.group(1)], "\n".join(lines))
+
+
 def inbound(runtime: Runtime, message: Any) -> InboundMessage:
     """A dutybot message from an Errbot one; ids come from the backend's event where it has them
-    (Slack: ``ts``, and ``thread_ts`` for a reply in a thread)."""
+    (Slack: ``ts``, and ``thread_ts`` for a reply in a thread), and so does the text
+    (``slack_text``)."""
     handle = sender_handle(message.frm)
     room = getattr(message.frm, "room", None)
     event = slack_event(message)
     return InboundMessage(
-        text=message.body,
+        text=slack_text(message) if event else message.body,
         sender=handle,
         person=runtime.process.person_by_chat(handle),
         channel=channel_address(str(room)) if room is not None else None,
