@@ -175,20 +175,10 @@ def test_display_url_hides_the_password() -> None:
 
 
 def test_the_migrations_build_what_the_models_describe(runtime: Runtime) -> None:
-    """Every feature's tables, as Alembic built them, against the models the code uses.
-
-    One difference is known and only a name: postmortem_0001 made ``incident_id`` unique
-    inline, so PostgreSQL named the constraint itself (SQLite leaves it unnamed) where the
-    model's naming convention says ``uq_postmortem_reports_incident_id``.
-    """
+    """Every feature's tables, as Alembic built them, against the models the code uses."""
 
     def compared(obj: Any, name: str | None, kind: str, reflected: bool, other: Any) -> bool:
-        if kind == "table":
-            return name != "alembic_version"
-        table = getattr(getattr(obj, "table", None), "name", None)
-        columns = [c.name for c in getattr(obj, "columns", [])]
-        renamed = kind == "unique_constraint" and table == "postmortem_reports"
-        return not (renamed and columns == ["incident_id"])
+        return kind != "table" or name != "alembic_version"
 
     with runtime.db.engine.connect() as connection:
         context = MigrationContext.configure(
