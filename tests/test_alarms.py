@@ -479,6 +479,22 @@ def test_a_critical_alert_joining_a_warning_group_raises_it_to_high(alarms: Alar
     assert alarms.pages() == [("oncall", "alarm-1-1")]
 
 
+def test_a_resolved_critical_alert_joining_a_warning_group_raises_nothing(
+    alarms: Alarms,
+) -> None:
+    """A check that reports ``resolved`` on every healthy run must not page on-call."""
+    warning = {"title": "Backup", "severity": "warning", "dedup_key": "a", "group_key": "g"}
+    alarms.send("generic", warning)
+    alarms.take()
+    alarms.send(
+        "generic", {**warning, "severity": "critical", "dedup_key": "b", "status": "resolved"}
+    )
+    group = alarms.group(1)
+    assert (group.priority, group.channel, group.status) == ("low", "alarms_low", "firing")
+    assert alarms.take() == [] and alarms.pages() == []
+    assert alarms.recorder.received[-1] == (1, "repeated")
+
+
 def test_an_alert_the_sender_regroups_moves_and_its_emptied_alarm_resolves(
     alarms: Alarms, clock: FakeClock
 ) -> None:

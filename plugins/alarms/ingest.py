@@ -445,7 +445,10 @@ def _transition(
         _event(connection, group.id, group.priority, FIRED, now, f"episode {group.episode}")
         return FIRED
     if group.alerts_firing:
-        if section.rank(best.priority) < section.rank(group.priority):
+        # Only a firing alert raises the priority (``best`` is the firing alerts' best when
+        # there are any): a resolved one says nothing is wrong, whatever its severity.
+        firing = any(alert.status == FIRING for alert, _ in routed)
+        if firing and section.rank(best.priority) < section.rank(group.priority):
             _event(connection, group.id, group.priority, ESCALATED, now, f"from {group.priority}")
             group.priority, group.channel, group.summary = (
                 best.priority,
