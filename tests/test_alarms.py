@@ -467,6 +467,33 @@ def test_flapping_alarm_stays_in_its_thread_and_stops_paging(
     assert "flapping" in alarms.run("alarms")
 
 
+def test_a_flapping_alarm_that_stays_firing_is_down_and_paged_after_the_flap_window(
+    alarms: Alarms, clock: FakeClock
+) -> None:
+    """Flapping is judged when an episode starts; an alarm that flapped and then stayed down
+    must not stay unpaged for good."""
+    for _ in range(2):
+        alarms.am("critical-firing")
+        clock.advance(minutes=5)
+        alarms.am("critical-resolved")
+        clock.advance(minutes=5)
+    alarms.am("critical-firing")
+    fired = clock.now()
+    alarms.take(), alarms.pages()
+    advance(alarms.runtime, clock, fired + timedelta(minutes=59))
+    assert alarms.take() == [] and alarms.pages() == []
+    assert alarms.group(1).flapping
+    advance(alarms.runtime, clock, fired + timedelta(minutes=61))
+    assert [p.text for p in alarms.take()] == [
+        "Still firing after 1h without a break: no longer flapping.",
+        "Paged oncall (on-call hours).",
+    ]
+    assert alarms.pages() == [("oncall", "alarm-1-3")]
+    assert "flapping" not in alarms.run("alarms")
+    advance(alarms.runtime, clock, fired + timedelta(minutes=90))
+    assert alarms.take() == [] and alarms.pages() == []  # once
+
+
 def test_a_critical_alert_joining_a_warning_group_raises_it_to_high(alarms: Alarms) -> None:
     payload = fixture("warning-two-alerts-firing")
     alarms.am(payload)
