@@ -969,6 +969,32 @@ def test_duplicate_fingerprints_in_one_payload_are_one_alert(alarms: Alarms) -> 
     assert alarms.count(AlarmAlert) == 1
 
 
+def test_overlong_text_from_alertmanager_is_clipped_not_refused(alarms: Alarms) -> None:
+    """Alertmanager retries only a 5xx: a 400 for one long description would drop all 50
+    alerts of the notification. Text is clipped to its limit with an ellipsis; a link too long
+    to store is left out (cut short it would lead nowhere)."""
+    payload = storm(50)
+    long_one = payload["alerts"][7]
+    long_one["annotations"]["description"] = "d" * 30000
+    long_one["labels"]["query"] = "q" * 3000
+    long_one["generatorURL"] = "http://prometheus:9090/graph?g0.expr=" + "x" * 3000
+    assert alarms.am(payload).get_json() == {"stored": 50, "alarms": [1]}
+    assert alarms.count(AlarmAlert) == 50
+    with alarms.runtime.db.session() as session:
+        stored = session.scalars(
+            select(AlarmAlert).where(AlarmAlert.dedup_key == long_one["fingerprint"])
+        ).one()
+        assert stored.description == "d" * 19999 + "…"
+        assert stored.labels["query"] == "q" * 1999 + "…"
+        assert stored.url == ""
+    generic = {"title": "Backup", "severity": "warning", "dedup_key": "b", "summary": "s" * 20001}
+    refused = alarms.send("generic", generic)
+    assert (refused.status_code, refused.get_json()) == (
+        400,
+        {"reason": "summary: String should have at most 20000 characters"},
+    )
+
+
 # --- durability --------------------------------------------------------------------------------
 
 

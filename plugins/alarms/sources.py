@@ -17,6 +17,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -50,13 +51,43 @@ def _instant(value: datetime) -> datetime | None:
 
 
 Key = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_storable)]
-ShortText = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_storable)]
-LongText = Annotated[str, StringConstraints(max_length=20000), AfterValidator(_storable)]
+SHORT, LONG = 2000, 20000
+ShortText = Annotated[str, StringConstraints(max_length=SHORT), AfterValidator(_storable)]
+LongText = Annotated[str, StringConstraints(max_length=LONG), AfterValidator(_storable)]
 LabelName = Annotated[
     str, StringConstraints(min_length=1, max_length=200), AfterValidator(_storable)
 ]
 Labels = dict[LabelName, ShortText]
 Instant = Annotated[AwareDatetime, AfterValidator(_instant)]
+
+ELLIPSIS = "…"
+
+
+def _clip(limit: int) -> BeforeValidator:
+    """Text over ``limit`` characters cut to it, ending in an ellipsis, instead of refused.
+
+    For the fields Alertmanager and Grafana send as the user's rules wrote them (label values,
+    annotations): they retry only a 5xx, so a 400 for one long description would drop every
+    alert of the notification until its next ``group_interval``. The generic source, whose
+    caller sees its 400 and can fix its call, keeps refusing.
+    """
+
+    def clip(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > limit:
+            return value[: limit - len(ELLIPSIS)] + ELLIPSIS
+        return value
+
+    return BeforeValidator(clip)
+
+
+def _dropped_if_longer(limit: int) -> BeforeValidator:
+    """A link over ``limit`` characters left out (``""``): cut short, it would lead nowhere."""
+    return BeforeValidator(lambda v: "" if isinstance(v, str) and len(v) > limit else v)
+
+
+ClippedShort = Annotated[ShortText, _clip(SHORT)]
+ClippedLong = Annotated[LongText, _clip(LONG)]
+SenderLink = Annotated[ShortText, _dropped_if_longer(SHORT)]
 
 
 class Alert(BaseModel):
@@ -91,10 +122,10 @@ class GenericAlert(Alert):
 
 class _AlertmanagerAlert(BaseModel):
     status: Literal["firing", "resolved"]
-    labels: Labels
-    annotations: dict[LabelName, LongText] = Field(default_factory=dict)
+    labels: dict[LabelName, ClippedShort]
+    annotations: dict[LabelName, ClippedLong] = Field(default_factory=dict)
     startsAt: Instant | None = None
-    generatorURL: ShortText = ""
+    generatorURL: SenderLink = ""
     fingerprint: Key
 
     def source_url(self) -> str:
@@ -125,8 +156,8 @@ class _AlertmanagerPayload(BaseModel):
 
 
 class _GrafanaAlert(_AlertmanagerAlert):
-    dashboardURL: ShortText = ""
-    panelURL: ShortText = ""
+    dashboardURL: SenderLink = ""
+    panelURL: SenderLink = ""
 
     def source_url(self) -> str:
         return self.panelURL or self.dashboardURL or self.generatorURL
