@@ -46,11 +46,13 @@ def fixture(name: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Post:
-    """A delivered post; ``thread`` is the ref of the post it replies to (``m1``: the first post)."""
+    """A delivered post; ``thread`` is the ref of the post it replies to (``m1``: the first post),
+    ``ref`` its own (not compared: tests write posts without it)."""
 
     address: str
     text: str
     thread: str | None = None
+    ref: str = field(default="", compare=False)
 
 
 class Recorder:
@@ -88,8 +90,8 @@ class Alarms:
 
     def deliver(self, address: str, text_: str, thread: str | None) -> str:
         """The chat sink: records the post and returns its ref, as a chat backend would."""
-        self.sent.append(Post(address, text_, thread))
         self.delivered += 1
+        self.sent.append(Post(address, text_, thread, f"m{self.delivered}"))
         return f"m{self.delivered}"
 
     def send(self, source: str, payload: Any, token: str | None = None, **kwargs: Any) -> Any:

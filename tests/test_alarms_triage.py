@@ -229,6 +229,63 @@ def test_unsilence(alarms: Alarms) -> None:
     ]
 
 
+def test_an_episode_that_began_while_silenced_is_posted_when_the_silence_ends(
+    alarms: Alarms, clock: FakeClock
+) -> None:
+    """Its page and updates must hang off its own post, not the last episode's."""
+    fired(alarms)
+    clock.advance(minutes=10)
+    alarms.am("critical-resolved")
+    alarms.run("alarm silence", "1 30m noisy while we deploy")
+    clock.advance(minutes=10)
+    alarms.am("critical-firing")  # episode 2, silenced: no post, no page
+    alarms.take()
+    assert alarms.pages() == []
+    advance(alarms.runtime, clock, clock.now() + timedelta(minutes=25))
+    ended, post, paged = alarms.take()
+    assert ended == Post(
+        HIGH, "The silence on alarm #1 NginxIngressDown has ended; it is still firing (1 alert)."
+    )
+    assert (post.address, post.thread) == (HIGH, None)
+    assert post.text.startswith("[FIRING:1] #1 NginxIngressDown (high)")
+    assert (paged.text, paged.thread) == ("Paged oncall (on-call hours).", post.ref)
+    assert alarms.pages() == [("oncall", "alarm-1-2")]
+    assert alarms.group(1).post_key == "alarm-1-2"
+
+
+def test_a_priority_raised_while_silenced_is_posted_in_its_channel_when_lifted(
+    alarms: Alarms, clock: FakeClock
+) -> None:
+    warning = {"title": "DiskFull", "severity": "warning", "dedup_key": "a", "group_key": "g"}
+    alarms.send("generic", warning)
+    [low_post] = alarms.take()
+    alarms.run("alarm silence", "1 30m looking")
+    alarms.send("generic", {**warning, "severity": "critical", "dedup_key": "b"})
+    alarms.take()
+    assert alarms.pages() == []
+    alarms.run("alarm unsilence", "1")
+    lifted, post = alarms.take()
+    assert (lifted.address, post.address, post.thread) == (HIGH, HIGH, None)
+    assert post.text.startswith("[FIRING:2] #1 DiskFull (high)")
+    assert alarms.group(1).post_key == "alarm-1-1-high"
+    clock.advance(minutes=10)
+    alarms.send(
+        "generic", {**warning, "severity": "critical", "dedup_key": "b", "status": "resolved"}
+    )
+    alarms.send("generic", {**warning, "status": "resolved"})
+    later = alarms.take()  # "Still firing: 1 alert (was 2)", then "[RESOLVED] …"
+    assert [(p.address, p.thread) for p in later] == [(HIGH, post.ref)] * 2
+    assert low_post.address == LOW
+
+
+def test_a_silence_over_nothing_new_posts_nothing_more(alarms: Alarms) -> None:
+    fired(alarms)
+    alarms.run("alarm silence", "1 30m checking")
+    alarms.take()
+    alarms.run("alarm unsilence", "1")
+    assert len(alarms.take()) == 1  # the lifting, and no second post of the same episode
+
+
 def test_silence_errors(alarms: Alarms) -> None:
     fired(alarms)
     usage = (

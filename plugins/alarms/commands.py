@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.commands import Command, CommandContext, CommandError, Permission, UsageError
 from core.durations import format_duration, parse_duration
-from plugins.alarms import render
+from plugins.alarms import render, silences
 from plugins.alarms.models import FIRING, AlarmAlert, AlarmGroup
 from plugins.alarms.settings import section_of
 from plugins.alarms.view import AlarmView
@@ -162,6 +162,7 @@ def unsilence(ctx: CommandContext) -> str:
             key=f"alarm-{group.id}-silence-{group.silences}-lifted",
             session=session,
         )
+        silences.catch_up(ctx.runtime, session, group, now)
         return f"Lifted the silence on alarm #{group.id}."
 
     return _update(ctx, alarm_id, "alarm unsilence", change)

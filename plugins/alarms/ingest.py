@@ -99,7 +99,7 @@ _TOUCH_ALERTS = (  # repeats that say nothing new: one statement for all of them
     .where(_ALERTS.c.id.in_(bindparam("row_ids", expanding=True)))
     .values(notifications=_ALERTS.c.notifications + 1, last_seen_at=bindparam("now"))
 )
-_FIRING_ALERTS = (  # what a post shows, as plain rows (AlertLike) rather than ORM objects
+FIRING_ALERTS = (  # what a post shows, as plain rows (AlertLike) rather than ORM objects
     select(
         _ALERTS.c.labels,
         _ALERTS.c.title,
@@ -502,7 +502,7 @@ def _post(
     elif kind in (FIRED, ESCALATED):
         firing = firing_alerts
         if firing is None:
-            firing = session.connection().execute(_FIRING_ALERTS, {"group_id": group.id}).all()
+            firing = session.connection().execute(FIRING_ALERTS, {"group_id": group.id}).all()
         key = base if kind == FIRED else f"{base}-{group.priority}"
         text = render.fired_post(runtime, group, render.digest(firing, section.show_labels))
         chat.post(group.channel, text, key=key, session=session)

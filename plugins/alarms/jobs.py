@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, select
 
 from core.durations import format_duration
 from core.scheduler import Job
-from plugins.alarms import paging
+from plugins.alarms import paging, silences
 from plugins.alarms.commands import state
 from plugins.alarms.models import FIRING, AlarmGroup
 from plugins.alarms.settings import section_of
@@ -111,4 +111,5 @@ def end_silence(runtime: Runtime, group_id: int, now: datetime) -> None:
             key=f"alarm-{group.id}-silence-{group.silences}-ended",
             session=session,
         )
+        silences.catch_up(runtime, session, group, now)
         runtime.audit(session, "dutybot", "alarm silence ended", f"alarm #{group.id} {group.title}")
