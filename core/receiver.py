@@ -414,8 +414,9 @@ class _Gateway(wsgi.Gateway_10):
     DRAIN_WAIT = 1.0
 
     def get_environ(self) -> dict[str, Any]:
-        """cheroot's environ, without ``wsgi.input_terminated`` where it is False, and with
-        chunk-size lines capped (``_ChunkLines``).
+        """cheroot's environ, without ``wsgi.input_terminated`` where it is False, and with a
+        chunked body's lines capped (``_ChunkLines``) and its framing errors final
+        (``_ChunkedBody``).
 
         cheroot puts the key in every environ, False unless the body is chunked. werkzeug takes
         the key's presence, whatever its value, to mean the server ends the stream, and then
@@ -425,6 +426,7 @@ class _Gateway(wsgi.Gateway_10):
         """
         if isinstance(self.req.rfile, ChunkedRFile):
             self.req.rfile.rfile = _ChunkLines(self.req.rfile.rfile)
+            self.req.rfile = _ChunkedBody(self.req.rfile)
         environ: dict[str, Any] = super().get_environ()
         if not environ["wsgi.input_terminated"]:
             del environ["wsgi.input_terminated"]
@@ -444,20 +446,28 @@ class _Gateway(wsgi.Gateway_10):
 
 
 class _ChunkLines:
-    """The connection's reader as cheroot's de-chunking sees it, with chunk-size lines capped.
+    """The connection's reader as cheroot's de-chunking sees it: lines capped, and chunks.
 
     cheroot reads each chunk-size line with an unbounded ``readline``: a client sending hex
     digits and never a line break grew the process by what it sent, before its credentials
     were even checked (300 MB sent, 300 MB more resident). A line is at most ``LINE`` bytes
-    here, as in Go's net/http; a longer one is malformed framing, which the app answers 400.
+    here, as in Go's net/http. cheroot also spends some 10 µs on each chunk: a body of a
+    million 1-byte chunks (6 MB) cost 13 s of CPU, so a body has at most ``CHUNKS`` (a 1 MiB
+    body in 128-byte chunks). Past either, the framing is broken: 400, connection closed.
     """
 
     LINE = 4096
+    CHUNKS = 8192
 
     def __init__(self, rfile: Any) -> None:
         self._rfile = rfile
+        self._lines = 0
 
     def readline(self, size: int | None = None) -> bytes:
+        """A chunk-size line: cheroot's de-chunking reads one per chunk, and nothing else."""
+        self._lines += 1
+        if self._lines > self.CHUNKS + 1:  # the chunks' lines, and the last (empty) chunk's
+            raise ValueError(f"more than {self.CHUNKS} chunks")
         line: bytes = self._rfile.readline(self.LINE)
         if len(line) == self.LINE and not line.endswith(b"\n"):
             raise ValueError(f"chunk-size line longer than {self.LINE} bytes")
@@ -466,6 +476,38 @@ class _ChunkLines:
     def read(self, size: int) -> bytes:
         data: bytes = self._rfile.read(size)
         return data
+
+
+class _ChunkedBody:
+    """cheroot's de-chunked body, broken for good once its framing was.
+
+    After a framing error the connection's bytes are no longer in step with the request: a
+    line cut at ``_ChunkLines.LINE`` bytes leaves the rest of it unread, and reading on would
+    take what follows as chunks. Had the drain before the answer gone on, a chunk extension
+    ending in ``0`` (valid HTTP, one chunk to a proxy in front) closed the body early, and the
+    bytes of the chunk's data were served as the next request on the kept-alive connection.
+    Here every read after an error raises again, so the drain stops at once and the
+    connection is closed (``_Gateway.start_response``).
+    """
+
+    def __init__(self, body: ChunkedRFile) -> None:
+        self._body = body
+        self._broken: Exception | None = None
+
+    def read(self, size: int | None = None) -> bytes:
+        return self._guarded(self._body.read, size)
+
+    def readline(self, size: int | None = None) -> bytes:
+        return self._guarded(self._body.readline, size)
+
+    def _guarded(self, method: Callable[[int | None], bytes], size: int | None) -> bytes:
+        if self._broken is not None:
+            raise ValueError(f"the body's framing is broken ({self._broken})")
+        try:
+            return method(size)
+        except (OSError, ValueError, MaxSizeExceeded) as exc:
+            self._broken = exc
+            raise
 
 
 def _scrub(text: str) -> str:

@@ -351,6 +351,53 @@ def test_a_chunk_size_line_that_never_ends_is_refused_after_4_kib(
         assert head.startswith(b"HTTP/1.1 401 "), answer
 
 
+SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        # To a proxy in front: one chunk with a long (valid) extension, SMUGGLED its data. Here
+        # the line is cut at 4 KiB ("27;" and 4093 bytes), and what follows the cut reads "0":
+        # the last chunk.
+        b"%x;%s0\r\n\r\n%s\r\n" % (len(SMUGGLED) + 2, b"e" * (4096 - 3), SMUGGLED),
+        b"zz\r\n0\r\n\r\n" + SMUGGLED,  # cheroot's own framing error, then a request
+    ],
+    ids=["line-cut-at-4-KiB", "bad-chunk-size"],
+)
+def test_after_broken_chunk_framing_nothing_more_is_read_from_the_connection(
+    serve: Callable[..., int], chunk: bytes
+) -> None:
+    """The drain before the answer must not go on reading past a framing error: it would take
+    the rest of the body for the next request on the kept-alive connection (smuggling)."""
+    served: list[str] = []
+
+    def smuggled(_request: Request, _args: Mapping[str, Any]) -> tuple[int, Any]:
+        served.append("smuggled")
+        return 200, {"smuggled": True}
+
+    port = serve(Route("POST", "/in", size), Route("GET", "/smuggled", smuggled))
+    head = b"POST /in HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    answer = raw(port, head + chunk + b"0\r\n\r\n")
+    assert answer.count(b"HTTP/1.1 ") == 1 and answer.startswith(b"HTTP/1.1 400 "), answer
+    assert b"Connection: close" in answer
+    assert served == []
+
+
+def test_a_body_of_too_many_chunks_is_refused_without_reading_it_all(
+    serve: Callable[..., int],
+) -> None:
+    """cheroot spends some 10 µs a chunk: a million 1-byte chunks (6 MB) cost 13 s of CPU."""
+    port = serve(Route("POST", "/in", size))
+    head = b"POST /in HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    refused = raw(port, head + b"1\r\nx\r\n" * 8193 + b"0\r\n\r\n")
+    status, _, answer = refused.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(answer) == {"reason": "malformed chunked body: more than 8192 chunks"}
+    status, answer = post(port, "/in", b"x" * 8192, chunked=True, piece=1)
+    assert (status, json.loads(answer)) == (200, {"size": 8192})
+
+
 def test_a_body_shorter_than_its_content_length_is_a_disconnect_not_a_body(
     serve: Callable[..., int],
 ) -> None:
