@@ -132,6 +132,19 @@ def test_on_slack_a_bare_handle_is_defused_and_mentions_by_id_are_kept(
     ]
 
 
+def test_on_slack_an_entity_is_never_decoded_into_a_mention(
+    slack: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack sends a typed ``<!here>`` as ``&lt;!here&gt;``, and the backend's Markdown
+    conversion (the test backend's too) decodes entities: echoed, it went out as a live
+    ``<!here>``. What goes out now is the text Slack sent, which it shows as typed."""
+    monkeypatch.setattr(type(slack.backend), "mode", "slackv3")
+    typed = "!echo &lt;!here&gt; &amp;#60;!channel&amp;#62; AT&amp;T `a&amp;b`"
+    [said] = slack.say("carol", typed, ts="1764496800.000100")
+    assert "<!" not in said
+    assert said == "&lt;!here&gt; &amp;#60;!channel&amp;#62; AT&amp;T a&amp;b"  # code: as sent
+
+
 def test_on_other_backends_a_handle_is_left_alone(slack: Workspace) -> None:
     assert slack.say("carol", "!echo ask @bob", ts="1764496800.000100") == ["ask @bob"]
 

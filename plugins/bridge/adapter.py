@@ -16,7 +16,7 @@ from errbot.backends.base import REACTION_ADDED, REACTION_REMOVED, Message
 
 from core.chat import ChatReaction, InboundMessage
 from core.commands import Command
-from core.mentions import neutralise
+from core.mentions import defuse_handles, neutralise
 from core.runtime import Runtime
 
 SLACK_MODE = "slackv3"
@@ -32,6 +32,8 @@ _SKIN_TONE = re.compile(r"::skin-tone-\d+$")
 _SLACK_ESCAPE = re.compile(r"&(amp|lt|gt);")
 _SLACK_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
 ATTACHMENT_PARTS = ("pretext", "title", "text")
+# Code spans and fenced blocks, not opened by an escaped or a longer run of backticks.
+_SLACK_CODE = re.compile(r"(?<![\\`])(?:```.*?```|`[^`\n]+`)(?!`)", re.DOTALL)
 
 
 HANDLE_ATTRIBUTES = ("userid", "real_jid", "person")
@@ -119,6 +121,26 @@ def slack_text(message: Any) -> str:
         parts = [str(attachment[key]) for key in ATTACHMENT_PARTS if attachment.get(key)]
         lines += parts or ([str(attachment["fallback"])] if attachment.get("fallback") else [])
     return _SLACK_ESCAPE.sub(lambda m: _SLACK_UNESCAPED[m.group(1)], "\n".join(lines))
+
+
+def slack_body(text: str) -> str:
+    """A neutralised message body as the SlackV3 backend must get it: bare ``@handles``
+    defused (``defuse_handles``), and ``&`` escaped.
+
+    The backend converts the body from Markdown before posting it, and the conversion decodes
+    HTML entities: ``&lt;!here&gt;`` (what Slack sends for a typed ``<!here>``, so what a
+    command echoes, and what a feature stores when someone types the entity itself) reached
+    Slack as ``<!here>``, a live mention past ``neutralise``, which looks for the characters.
+    With ``&`` escaped the conversion gives back the text as it was, and Slack shows ``&amp;``
+    as ``&``. Inside code the conversion decodes nothing, so code is left as it is; what is
+    taken for code (``_SLACK_CODE``) is only what certainly is code to the conversion.
+    """
+    text = defuse_handles(text)
+    parts, done = [], 0
+    for code in _SLACK_CODE.finditer(text):
+        parts += [text[done : code.start()].replace("&", "&amp;"), code.group()]
+        done = code.end()
+    return "".join([*parts, text[done:].replace("&", "&amp;")])
 
 
 def inbound(runtime: Runtime, message: Any) -> InboundMessage:

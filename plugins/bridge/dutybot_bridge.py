@@ -18,7 +18,7 @@ from typing import Any
 
 from errbot import BotPlugin, cmdfilter
 
-from core.mentions import defuse_handles, neutralise
+from core.mentions import neutralise
 from core.runtime import attach_or_start
 from plugins.bridge.adapter import (
     SLACK_MODE,
@@ -30,6 +30,7 @@ from plugins.bridge.adapter import (
     outbound,
     reaction_of,
     reply_parent,
+    slack_body,
 )
 
 
@@ -91,9 +92,9 @@ class Dutybot(BotPlugin):
         ``send_message`` calls Errbot's, which calls this, first): defused here as well, so
         Errbot's own replies that repeat what was typed (``Command "…" not found``, ``!echo``)
         cannot mention a whole channel either. On Slack a bare ``@handle`` would ring a user
-        group (``link_names``), so it is defused too."""
+        group (``link_names``), and the backend decodes entities, so ``slack_body`` too."""
         body = neutralise(message.body)
-        message.body = defuse_handles(body) if self._bot.mode == SLACK_MODE else body
+        message.body = slack_body(body) if self._bot.mode == SLACK_MODE else body
 
     def callback_reaction(self, reaction: Any) -> None:
         """An emoji added or removed (Slack reports them; Errbot's other backends do not)."""
