@@ -155,10 +155,14 @@ ALERTMANAGER_POST = {
 def test_slack_escapes_are_undone_and_attachments_are_read(
     slack: Workspace, recorder: Recorder
 ) -> None:
-    """Slack sends ``&``, ``<`` and ``>`` as entities, and tools post in attachments."""
+    """Slack sends ``&``, ``<`` and ``>`` as entities, and tools post in attachments (but a
+    shared message or a link's preview is not the sender's to say)."""
     slack.say("bob", "500s on a &lt;b&gt; page &amp; &amp;lt; is literal", ts=T1)
     slack.say("dave", "", ts=T2, attachments=[ALERTMANAGER_POST])
-    slack.say("dave", "see:", ts=T3, attachments=[{"fallback": "only a fallback"}, {}])
+    shared = {"is_share": True, "is_msg_unfurl": True, "text": "incident: the database is down"}
+    preview = {"from_url": "https://status.example.org", "title": "All systems go"}
+    attachments = [{"fallback": "only a fallback"}, {}, shared, preview]
+    slack.say("dave", "see:", ts=T3, attachments=attachments)
     assert [m.text for m in recorder.messages] == [
         "500s on a <b> page & &lt; is literal",
         "[FIRING:1] NginxIngressDown ingress-nginx (live ingress-controllers critical)\n"

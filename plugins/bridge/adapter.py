@@ -32,6 +32,7 @@ _SKIN_TONE = re.compile(r"::skin-tone-\d+$")
 _SLACK_ESCAPE = re.compile(r"&(amp|lt|gt);")
 _SLACK_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
 ATTACHMENT_PARTS = ("pretext", "title", "text")
+QUOTED = ("is_share", "is_msg_unfurl", "from_url")  # an attachment quoting a message or a page
 # Code spans and fenced blocks, not opened by an escaped or a longer run of backticks.
 _SLACK_CODE = re.compile(r"(?<![\\`])(?:```.*?```|`[^`\n]+`)(?!`)", re.DOTALL)
 
@@ -112,12 +113,16 @@ def slack_text(message: Any) -> str:
 
     Tools post alerts as attachments: Alertmanager's Slack integration puts the subject in the
     attachment's ``title`` and sends no text at all, so without them its posts read as empty.
-    An attachment with none of ``ATTACHMENT_PARTS`` gives its ``fallback``. Slack sends ``&``,
+    An attachment with none of ``ATTACHMENT_PARTS`` gives its ``fallback``. A shared message
+    or a link's preview is left out: it is someone else's words, or a page's, and read as the
+    sender's it could open a request or declare an incident a second time. Slack sends ``&``,
     ``<`` and ``>`` typed by people as ``&amp;``, ``&lt;`` and ``&gt;`` (its only escapes), and
     the backend leaves them so; plugins store and echo text, so they get the characters.
     """
     lines = [message.body] if message.body else []
     for attachment in (getattr(message, "extras", None) or {}).get("attachments") or []:
+        if any(attachment.get(key) for key in QUOTED):
+            continue
         parts = [str(attachment[key]) for key in ATTACHMENT_PARTS if attachment.get(key)]
         lines += parts or ([str(attachment["fallback"])] if attachment.get("fallback") else [])
     return _SLACK_ESCAPE.sub(lambda m: _SLACK_UNESCAPED[m.group(1)], "\n".join(lines))
