@@ -14,6 +14,7 @@ from core import hookimpl
 from core.clock import FakeClock
 from core.models import AuditEntry
 from core.runtime import Runtime
+from plugins.alarms.models import AlarmGroup
 from tests.conftest import ChatBot, advance
 from tests.test_alarms import HIGH, LOW, Alarms, Post, alarms_factory, fixture, local
 
@@ -381,6 +382,59 @@ def test_incident_is_declared_through_the_hook_and_linked(
     )
     assert alarms.run("alarm incident", "1") == "Alarm #1 is already linked to incident INC-7."
     assert alarms.run("alarms").endswith("; incident INC-7")
+
+
+class SecondAttempt:
+    """An incident plugin during whose declaration someone else runs ``!alarm incident`` too."""
+
+    def __init__(self) -> None:
+        self.alarms: Alarms | None = None
+        self.declared: list[str] = []
+        self.meanwhile: list[str] = []
+        self.fail = False
+
+    @hookimpl
+    def dutybot_alarm_escalated(self, alarm: Any, by: str) -> str | None:
+        assert self.alarms is not None
+        self.meanwhile.append(self.alarms.run("alarm incident", str(alarm.id), "@dave"))
+        if self.fail:
+            raise RuntimeError("the incident channel could not be created")
+        self.declared.append(f"INC-{len(self.declared) + 1}")
+        return self.declared[-1]
+
+
+def test_an_alarm_gets_one_incident_when_two_people_declare_it_at_once(
+    make_alarms: Callable[..., Alarms], clock: FakeClock
+) -> None:
+    plugin = SecondAttempt()
+    alarms = plugin.alarms = make_alarms(plugins=(plugin,))
+    fired(alarms)
+    assert alarms.run("alarm incident", "1") == (
+        "Declared incident INC-1 from alarm #1 NginxIngressDown."
+    )
+    assert plugin.meanwhile == [
+        "An incident is being declared from alarm #1 right now; see the team channel."
+    ]
+    assert plugin.declared == ["INC-1"]
+    assert alarms.group(1).incident_ref == "INC-1"
+
+
+def test_a_declaration_that_failed_or_died_does_not_hold_the_alarm(
+    make_alarms: Callable[..., Alarms], clock: FakeClock
+) -> None:
+    plugin = SecondAttempt()
+    alarms = plugin.alarms = make_alarms(plugins=(plugin,))
+    fired(alarms)
+    plugin.fail = True
+    assert alarms.run("alarm incident", "1").startswith("Sorry, `!alarm incident` failed")
+    assert alarms.group(1).incident_ref is None  # released: the next attempt may declare
+    with alarms.runtime.db.session() as session:  # a bot that died while declaring
+        session.get(AlarmGroup, 1).incident_ref = "(being declared since 2026-11-30T08:00:00Z)"
+    clock.advance(minutes=4)
+    plugin.fail = False
+    assert alarms.run("alarm incident", "1").startswith("An incident is being declared")
+    clock.advance(minutes=2)
+    assert alarms.run("alarm incident", "1").startswith("Declared incident INC-1")
 
 
 # --- the support day ---------------------------------------------------------------------------

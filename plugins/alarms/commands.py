@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.commands import Command, CommandContext, CommandError, Permission, UsageError
@@ -14,6 +15,9 @@ from plugins.alarms import render, silences
 from plugins.alarms.models import FIRING, AlarmAlert, AlarmGroup
 from plugins.alarms.settings import section_of
 from plugins.alarms.view import AlarmView
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
 
 FEATURE = "Alarms"
 LISTED = 20
@@ -184,19 +188,24 @@ def feedback(kind: str) -> Callable[[CommandContext], str]:
     return handler
 
 
+DECLARING = "(being declared since "
+"""``incident_ref`` while the incident plugin declares one: the claim that makes it one."""
+CLAIM_LASTS = timedelta(minutes=5)
+"""A claim left older than this (the bot died while declaring) no longer holds."""
+
+
 def incident(ctx: CommandContext) -> str:
     alarm_id = _one_id(ctx)
     person = ctx.require_person()
     runtime = ctx.runtime
-    with runtime.db.session() as session:
-        group = _group(session, alarm_id)
-        if group.incident_ref:
-            raise CommandError(
-                f"Alarm #{group.id} is already linked to incident {group.incident_ref}."
-            )
-        view = AlarmView.of(group)
-    reference = runtime.hook.dutybot_alarm_escalated(runtime=runtime, alarm=view, by=person.id)
+    claim = _claim_incident(runtime, alarm_id, runtime.clock.now())
+    try:
+        reference = runtime.hook.dutybot_alarm_escalated(runtime=runtime, alarm=claim, by=person.id)
+    except Exception:
+        _release_incident(runtime, alarm_id)
+        raise
     if reference is None:
+        _release_incident(runtime, alarm_id)
         raise CommandError(
             f"No incident plugin is installed, so I cannot declare an incident from alarm #{alarm_id}. "
             'Declare it in the team channel: "I am declaring an incident because [reason]. '
@@ -209,6 +218,55 @@ def incident(ctx: CommandContext) -> str:
         return f"Declared incident {reference} from alarm #{group.id} {group.title}."
 
     return _update(ctx, alarm_id, "alarm incident", change, str(reference))
+
+
+def _claim_incident(runtime: Runtime, alarm_id: int, now: datetime) -> AlarmView:
+    """Mark the alarm as having its incident declared; its view as it was. CommandError if it
+    has an incident, or is having one declared by someone else right now.
+
+    The incident plugin declares in its own transactions (a channel, a thread, a page), so no
+    lock can be held across it; without the claim, two people running ``!alarm incident`` at
+    once declared two incidents.
+    """
+    stale = f"{DECLARING}{_stamp(now - CLAIM_LASTS)})"
+    free = or_(
+        AlarmGroup.incident_ref.is_(None),
+        and_(AlarmGroup.incident_ref.startswith(DECLARING), AlarmGroup.incident_ref < stale),
+    )
+    with runtime.db.session() as session:
+        group = _group(session, alarm_id)
+        view = AlarmView.of(group)
+        claimed = session.execute(
+            update(AlarmGroup)
+            .where(AlarmGroup.id == alarm_id, free)
+            .values(incident_ref=f"{DECLARING}{_stamp(now)})")
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed:
+            return view
+        session.refresh(group)
+        if (group.incident_ref or "").startswith(DECLARING):
+            raise CommandError(
+                f"An incident is being declared from alarm #{group.id} right now; see the "
+                "team channel."
+            )
+        raise CommandError(f"Alarm #{group.id} is already linked to incident {group.incident_ref}.")
+
+
+def _release_incident(runtime: Runtime, alarm_id: int) -> None:
+    """Give up a claim whose declaration did not happen."""
+    with runtime.db.session() as session:
+        session.execute(
+            update(AlarmGroup)
+            .where(AlarmGroup.id == alarm_id, AlarmGroup.incident_ref.startswith(DECLARING))
+            .values(incident_ref=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _stamp(at: datetime) -> str:
+    """A UTC time whose text sorts as the time does (claims are compared as text)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def state(group: AlarmGroup) -> str:
