@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import requests
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 from werkzeug.test import Client
 
 from core import hookimpl
@@ -1025,6 +1026,24 @@ def test_database_failure_mid_notification_is_503_then_the_retry_stores_once(
             select(AlarmGroup.id)
         ).one()  # PostgreSQL spent id 1 on the failure
     assert alarms.pages() == [("oncall", f"alarm-{alarm_id}-1")]
+
+
+def test_a_failure_after_the_commit_does_not_fail_the_notification(
+    alarms: Alarms, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The alerts are stored: an error answer would make Alertmanager send them again."""
+
+    def unreachable(*_args: Any, **_kwargs: Any) -> int:
+        raise OperationalError("SELECT chat_posts", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(alarms.runtime.chat, "flush", unreachable)
+    assert alarms.am("critical-firing").get_json() == {"stored": 1, "alarms": [1]}
+    assert "delivering the alarm posts failed; the outbox will retry" in caplog.text
+    monkeypatch.undo()
+    alarms.runtime.chat.flush(everything=True)  # the scheduler's tick, with the database back
+    posted = [p.text.split(" (")[0] for p in alarms.take()]
+    assert posted == ["[FIRING:1] #1 NginxIngressDown", "Paged oncall"]
+    assert alarms.pages() == [("oncall", "alarm-1-1")]  # the page went out regardless
 
 
 def test_database_file_that_cannot_be_opened_is_503_until_it_is_back(

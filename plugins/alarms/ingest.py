@@ -187,8 +187,16 @@ def ingest(
 
 
 def follow_up(runtime: Runtime, changes: Iterable[Change]) -> None:
-    """After the commit: deliver posts, page for new paging alarms, tell listeners."""
-    runtime.chat.flush()
+    """After the commit: deliver posts, page for new paging alarms, tell listeners.
+
+    Nothing here may fail the notification: its alerts are stored, and an error answered to
+    the sender would have it send them again. Whatever did not happen is done later (the
+    outbox and the paging sweep retry) or is logged.
+    """
+    try:
+        runtime.chat.flush()
+    except Exception:
+        log.exception("delivering the alarm posts failed; the outbox will retry")
     priorities = section_of(runtime).priorities
     for change in changes:
         paging_priority = (
