@@ -487,10 +487,14 @@ def test_a_flapping_alarm_that_stays_firing_is_down_and_paged_after_the_flap_win
     assert alarms.take() == [] and alarms.pages() == []
     assert alarms.group(1).flapping
     advance(alarms.runtime, clock, fired + timedelta(minutes=61))
-    assert [p.text for p in alarms.take()] == [
+    post, steady, paged = alarms.take()  # the flapping episode had no post of its own
+    assert (post.address, post.thread) == (HIGH, None)
+    assert post.text.startswith("[FIRING:1] #1 NginxIngressDown (high)")
+    assert (steady.text, steady.thread) == (
         "Still firing after 1h without a break: no longer flapping.",
-        "Paged oncall (on-call hours).",
-    ]
+        post.ref,
+    )
+    assert (paged.text, paged.thread) == ("Paged oncall (on-call hours).", post.ref)
     assert alarms.pages() == [("oncall", "alarm-1-3")]
     assert "flapping" not in alarms.run("alarms")
     advance(alarms.runtime, clock, fired + timedelta(minutes=90))
@@ -981,6 +985,9 @@ def test_overlong_text_from_alertmanager_is_clipped_not_refused(alarms: Alarms) 
     long_one["annotations"]["description"] = "d" * 30000
     long_one["labels"]["query"] = "q" * 3000
     long_one["generatorURL"] = "http://prometheus:9090/graph?g0.expr=" + "x" * 3000
+    long_one["annotations"]["runbook_url"] = "https://runbooks.example.org/?q=" + "r" * 5000
+    long_one["labels"]["alertname"] = "A" * 1500  # the title: 1,000 at most
+    payload["groupKey"] = '{}:{alertname="' + "A" * 1500 + '"}'  # long group_by values
     assert alarms.am(payload).get_json() == {"stored": 50, "alarms": [1]}
     assert alarms.count(AlarmAlert) == 50
     with alarms.runtime.db.session() as session:
@@ -989,7 +996,8 @@ def test_overlong_text_from_alertmanager_is_clipped_not_refused(alarms: Alarms) 
         ).one()
         assert stored.description == "d" * 19999 + "…"
         assert stored.labels["query"] == "q" * 1999 + "…"
-        assert stored.url == ""
+        assert stored.url == stored.runbook_url == ""  # a link cut short would lead nowhere
+        assert stored.title == "A" * 999 + "…"
     generic = {"title": "Backup", "severity": "warning", "dedup_key": "b", "summary": "s" * 20001}
     refused = alarms.send("generic", generic)
     assert (refused.status_code, refused.get_json()) == (

@@ -16,7 +16,7 @@ from core.models import AuditEntry
 from core.runtime import Runtime
 from plugins.alarms.models import AlarmGroup
 from tests.conftest import ChatBot, advance
-from tests.test_alarms import HIGH, LOW, Alarms, Post, alarms_factory, fixture, local
+from tests.test_alarms import HIGH, LOW, Alarms, Post, alarms_factory, fixture, local, message
 
 
 @pytest.fixture
@@ -285,6 +285,54 @@ def test_a_silence_over_nothing_new_posts_nothing_more(alarms: Alarms) -> None:
     alarms.take()
     alarms.run("alarm unsilence", "1")
     assert len(alarms.take()) == 1  # the lifting, and no second post of the same episode
+
+
+def test_an_escalation_caught_up_after_a_silence_is_not_posted_again_after_the_next(
+    alarms: Alarms, clock: FakeClock
+) -> None:
+    warning = {"title": "DiskFull", "severity": "warning", "dedup_key": "a", "group_key": "g"}
+    alarms.send("generic", {**warning, "status": "resolved"})  # alarm #1, never fired
+    alarms.run("alarm silence", "1 30m deploying")
+    alarms.send("generic", warning)  # episode 1 begins, silenced
+    alarms.send("generic", {**warning, "severity": "critical", "dedup_key": "b"})  # escalates
+    alarms.run("alarm unsilence", "1")
+    alarms.run("alarm silence", "1 30m again")
+    alarms.run("alarm unsilence", "1")
+    fired = [p for p in alarms.take() if p.text.startswith("[FIRING")]
+    assert [(p.address, p.thread) for p in fired] == [(HIGH, None)]  # once
+    assert alarms.group(1).post_key == "alarm-1-1-high"
+
+
+def test_a_flapping_alarm_that_settles_while_silenced_is_posted_when_the_silence_ends(
+    alarms: Alarms, clock: FakeClock
+) -> None:
+    for _ in range(2):
+        fired(alarms)
+        clock.advance(minutes=5)
+        alarms.am("critical-resolved")
+        clock.advance(minutes=5)
+    fired(alarms)  # the third firing in the hour: flapping
+    began = clock.now()
+    alarms.run("alarm silence", "1 2h known flapping")
+    alarms.take()
+    advance(alarms.runtime, clock, began + timedelta(minutes=61))
+    assert alarms.take() == [] and not alarms.group(1).flapping  # settled, quietly
+    advance(alarms.runtime, clock, began + timedelta(minutes=121))
+    ended, post, paged = alarms.take()
+    assert ended.text.startswith("The silence on alarm #1 NginxIngressDown has ended")
+    assert (post.address, post.thread) == (HIGH, None) and post.text.startswith("[FIRING:1] #1")
+    assert (paged.text, paged.thread) == ("Paged support (support hours).", post.ref)
+
+
+def test_an_alarm_read_from_chat_is_not_posted_by_the_bot_when_its_silence_ends(
+    alarms: Alarms,
+) -> None:
+    """Its post is the other tool's message, already in the channel."""
+    text = "[FIRING:1] NginxIngressDown ingress-nginx (live ingress-controllers critical)"
+    alarms.runtime.handle_message(message(text))
+    alarms.run("alarm silence", "1 30m checking")
+    alarms.run("alarm unsilence", "1")
+    assert not [p for p in alarms.take() if p.text.startswith("[FIRING")]
 
 
 def test_silence_errors(alarms: Alarms) -> None:

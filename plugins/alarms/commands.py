@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.commands import Command, CommandContext, CommandError, Permission, UsageError
 from core.durations import format_duration, parse_duration
 from plugins.alarms import render, silences
-from plugins.alarms.models import FIRING, AlarmAlert, AlarmGroup
+from plugins.alarms.models import DECLARING, FIRING, AlarmAlert, AlarmGroup
 from plugins.alarms.settings import section_of
 from plugins.alarms.view import AlarmView
 
@@ -188,8 +188,6 @@ def feedback(kind: str) -> Callable[[CommandContext], str]:
     return handler
 
 
-DECLARING = "(being declared since "
-"""``incident_ref`` while the incident plugin declares one: the claim that makes it one."""
 CLAIM_LASTS = timedelta(minutes=5)
 """A claim left older than this (the bot died while declaring) no longer holds."""
 

@@ -74,8 +74,9 @@ def settle(runtime: Runtime, group_id: int, now: datetime) -> None:
     """A flapping alarm that stopped resolving is down, not flapping: clear the flag, say so.
 
     Flapping holds back posts and pages, and is judged only when an episode starts; an alarm
-    that flapped and then stayed down would otherwise never be paged. Once the flag is clear
-    the sweep pages it like any other alarm.
+    that flapped and then stayed down would otherwise never be paged. The episode had no post
+    of its own (flapping is only said in an older episode's thread, maybe in another channel),
+    so it gets one now, unless silenced; then the sweep pages it like any other alarm.
     """
     section = section_of(runtime)
     with runtime.db.session() as session:
@@ -87,6 +88,9 @@ def settle(runtime: Runtime, group_id: int, now: datetime) -> None:
         if group is None:
             return
         group.flapping = False
+        if group.silenced_until is not None and group.silenced_until > now:
+            return  # nothing is posted while silenced; its end posts the alarm (catch_up)
+        silences.catch_up(runtime, session, group, now)
         if group.post_key:
             window = format_duration(section.flap_window)
             runtime.chat.post(

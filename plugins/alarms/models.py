@@ -18,6 +18,9 @@ from core.db import Base, UTCDateTime
 
 FIRING = "firing"
 RESOLVED = "resolved"
+DECLARING = "(being declared since "
+"""How ``incident_ref`` starts while an incident is being declared from the alarm (a claim,
+``commands._claim_incident``): not an incident yet."""
 
 
 class AlarmGroup(Base):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from core.durations import format_duration
 from plugins.alarms.models import FIRING
+from plugins.alarms.view import linked_incident
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -170,5 +171,6 @@ def list_line(runtime: Runtime, group: AlarmGroup) -> str:
     if group.silenced_until and group.silenced_until > runtime.clock.now():
         notes.append(f"silenced until {when(runtime, group.silenced_until)}")
     if group.incident_ref:
-        notes.append(f"incident {group.incident_ref}")
+        linked = linked_incident(group.incident_ref)
+        notes.append(f"incident {linked}" if linked else "incident being declared")
     return f"{head} — {'; '.join(notes)}"

@@ -16,6 +16,7 @@ from sqlalchemy import exists, select
 from plugins.alarms import render
 from plugins.alarms.ingest import ESCALATED, FIRING_ALERTS
 from plugins.alarms.models import FIRING, AlarmEvent, AlarmGroup
+from plugins.alarms.paging import CHAT_SOURCE
 from plugins.alarms.settings import section_of
 
 if TYPE_CHECKING:
@@ -27,13 +28,16 @@ if TYPE_CHECKING:
 def catch_up(runtime: Runtime, session: Session, group: AlarmGroup, now: datetime) -> None:
     """Post the alarm afresh if its post is not the current episode's at its priority.
 
-    A flapping alarm is left alone: flapping episodes get no post of their own anyway.
+    Keys are ingest's: ``alarm-<id>-<episode>`` for an episode's post, with ``-<priority>``
+    once the episode has escalated. A flapping alarm is left alone (flapping episodes get no
+    post of their own), and so is one read from chat (its post is the other tool's message).
     """
-    if group.status != FIRING or group.flapping or _posted_as_it_stands(session, group):
+    if group.status != FIRING or group.flapping or group.source == CHAT_SOURCE:
         return
     base = f"alarm-{group.id}-{group.episode}"
-    this_episode = group.post_key == base or (group.post_key or "").startswith(f"{base}-")
-    key = f"{base}-{group.priority}" if this_episode else base  # as ingest keys them
+    key = f"{base}-{group.priority}" if _escalated(session, group) else base
+    if group.post_key == key:
+        return
     firing = session.connection().execute(FIRING_ALERTS, {"group_id": group.id}).all()
     shown = render.digest(firing, section_of(runtime).show_labels)
     text = render.fired_post(runtime, group, shown)
@@ -41,16 +45,11 @@ def catch_up(runtime: Runtime, session: Session, group: AlarmGroup, now: datetim
         group.post_key, group.last_posted_at = key, now
 
 
-def _posted_as_it_stands(session: Session, group: AlarmGroup) -> bool:
-    """The post is this episode's, made at the priority the alarm has now."""
-    base = f"alarm-{group.id}-{group.episode}"
-    if group.post_key == f"{base}-{group.priority}":
-        return True
-    if group.post_key != base:
-        return False
+def _escalated(session: Session, group: AlarmGroup) -> bool:
+    """The alarm's priority rose during its current episode."""
     escalated = exists().where(
         AlarmEvent.group_id == group.id,
         AlarmEvent.kind == ESCALATED,
         AlarmEvent.at >= group.fired_at,
     )
-    return not session.scalar(select(escalated))
+    return bool(session.scalar(select(escalated)))

@@ -50,7 +50,8 @@ def _instant(value: datetime) -> datetime | None:
         raise ValueError("is outside the years 1-9999") from None
 
 
-Key = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_storable)]
+KEY = 1000
+Key = Annotated[str, StringConstraints(min_length=1, max_length=KEY), AfterValidator(_storable)]
 SHORT, LONG = 2000, 20000
 ShortText = Annotated[str, StringConstraints(max_length=SHORT), AfterValidator(_storable)]
 LongText = Annotated[str, StringConstraints(max_length=LONG), AfterValidator(_storable)]
@@ -63,6 +64,11 @@ Instant = Annotated[AwareDatetime, AfterValidator(_instant)]
 ELLIPSIS = "…"
 
 
+def clipped(value: str, limit: int) -> str:
+    """``value`` cut to ``limit`` characters, ending in an ellipsis when it was cut."""
+    return value if len(value) <= limit else value[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
 def _clip(limit: int) -> BeforeValidator:
     """Text over ``limit`` characters cut to it, ending in an ellipsis, instead of refused.
 
@@ -72,12 +78,7 @@ def _clip(limit: int) -> BeforeValidator:
     caller sees its 400 and can fix its call, keeps refusing.
     """
 
-    def clip(value: Any) -> Any:
-        if isinstance(value, str) and len(value) > limit:
-            return value[: limit - len(ELLIPSIS)] + ELLIPSIS
-        return value
-
-    return BeforeValidator(clip)
+    return BeforeValidator(lambda v: clipped(v, limit) if isinstance(v, str) else v)
 
 
 def _dropped_if_longer(limit: int) -> BeforeValidator:
@@ -85,6 +86,11 @@ def _dropped_if_longer(limit: int) -> BeforeValidator:
     return BeforeValidator(lambda v: "" if isinstance(v, str) and len(v) > limit else v)
 
 
+GroupKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=LONG), AfterValidator(_storable)
+]
+"""Alertmanager's ``groupKey`` names the route and every ``group_by`` value: it can be long,
+and it is only stored and hashed, never shown."""
 ClippedShort = Annotated[ShortText, _clip(SHORT)]
 ClippedLong = Annotated[LongText, _clip(LONG)]
 SenderLink = Annotated[ShortText, _dropped_if_longer(SHORT)]
@@ -133,8 +139,9 @@ class _AlertmanagerAlert(BaseModel):
 
     def to_alert(self, group_key: str) -> Alert:
         notes = self.annotations
+        runbook = notes.get("runbook_url") or notes.get("runbook", "")
         return Alert.model_construct(
-            title=self.labels.get("alertname") or "(no alertname)",
+            title=clipped(self.labels.get("alertname") or "(no alertname)", KEY),
             dedup_key=self.fingerprint,
             status=self.status,
             severity=self.labels.get("severity"),
@@ -142,7 +149,7 @@ class _AlertmanagerAlert(BaseModel):
             group_key=group_key,
             summary=notes.get("summary", ""),
             description=notes.get("description") or notes.get("message", ""),
-            runbook_url=notes.get("runbook_url") or notes.get("runbook", ""),
+            runbook_url=runbook if len(runbook) <= SHORT else "",  # a link: whole or not at all
             url=self.source_url(),
             starts_at=self.startsAt,
         )
@@ -151,7 +158,7 @@ class _AlertmanagerAlert(BaseModel):
 class _AlertmanagerPayload(BaseModel):
     """Alertmanager's webhook (version 4): only the fields dutybot uses are checked."""
 
-    groupKey: Key
+    groupKey: GroupKey
     alerts: list[_AlertmanagerAlert] = Field(min_length=1)
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from plugins.alarms.models import DECLARING
+
 if TYPE_CHECKING:
     from plugins.alarms.models import AlarmGroup
     from plugins.alarms.state import GroupRow
@@ -63,7 +65,12 @@ class AlarmView:
             flapping=group.flapping,
             acked_by=group.acked_by,
             assignee=group.assignee,
-            incident_ref=group.incident_ref,
+            incident_ref=linked_incident(group.incident_ref),
             labels=dict(labels or {}),
             runbook_url=runbook_url,
         )
+
+
+def linked_incident(ref: str | None) -> str | None:
+    """The incident an alarm is linked to; None while one is only being declared."""
+    return None if ref is None or ref.startswith(DECLARING) else ref
