@@ -196,9 +196,9 @@ def incident(ctx: CommandContext) -> str:
     alarm_id = _one_id(ctx)
     person = ctx.require_person()
     runtime = ctx.runtime
-    claim = _claim_incident(runtime, alarm_id, runtime.clock.now())
+    view = _claim_incident(runtime, alarm_id, runtime.clock.now())
     try:
-        reference = runtime.hook.dutybot_alarm_escalated(runtime=runtime, alarm=claim, by=person.id)
+        reference = runtime.hook.dutybot_alarm_escalated(runtime=runtime, alarm=view, by=person.id)
     except Exception:
         _release_incident(runtime, alarm_id)
         raise

@@ -77,7 +77,6 @@ def _clip(limit: int) -> BeforeValidator:
     alert of the notification until its next ``group_interval``. The generic source, whose
     caller sees its 400 and can fix its call, keeps refusing.
     """
-
     return BeforeValidator(lambda v: clipped(v, limit) if isinstance(v, str) else v)
 
 
