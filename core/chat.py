@@ -308,6 +308,4 @@ def _insert_once(session: Session, **values: Any) -> bool:
     """
     connection = session.connection()
     statement = _INSERT_ONCE[connection.dialect.name]
-    return (
-        connection.execute(statement, values).first() is not None
-    )  # (rowcount is -1 with psycopg)
+    return connection.execute(statement, values).first() is not None  # rowcount: -1 on psycopg

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from core.runtime import Runtime
+    from plugins.alarms.render import Alarm
     from plugins.alarms.settings import AlarmsSection
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ _TOUCH_ALERTS = (  # repeats that say nothing new: one statement for all of them
     .where(_ALERTS.c.id.in_(bindparam("row_ids", expanding=True)))
     .values(notifications=_ALERTS.c.notifications + 1, last_seen_at=bindparam("now"))
 )
-FIRING_ALERTS = (  # what a post shows, as plain rows (AlertLike) rather than ORM objects
+_FIRING_ALERTS = (  # what a post shows, as plain rows (AlertLike) rather than ORM objects
     select(
         _ALERTS.c.labels,
         _ALERTS.c.title,
@@ -380,9 +381,9 @@ def content_hash(fields: dict[str, Any]) -> str:
     Equal digests mean the stored row already says what this notification says, so a repeat
     only bumps its counters; the group is one of the fields, so an alert moved between groups
     is rewritten. The digest is taken over the ``repr`` of plain values (unambiguous: strings
-    are quoted), with times as ISO text and labels as sorted pairs: a third cheaper than
-    the ``repr`` of datetimes and of lists of lists, and this runs for every alert received. A stored digest from another
-    scheme only costs that row one rewrite.
+    are quoted), with times as ISO text and labels as sorted pairs: a third cheaper than the
+    ``repr`` of datetimes and of lists of lists, and this runs for every alert received. A
+    stored digest from another scheme only costs that row one rewrite.
     """
     parts: list[Any] = []
     for value in fields.values():
@@ -508,13 +509,8 @@ def _post(
         )
         group.last_posted_at = now
     elif kind in (FIRED, ESCALATED):
-        firing = firing_alerts
-        if firing is None:
-            firing = session.connection().execute(FIRING_ALERTS, {"group_id": group.id}).all()
         key = base if kind == FIRED else f"{base}-{group.priority}"
-        text = render.fired_post(runtime, group, render.digest(firing, section.show_labels))
-        chat.post(group.channel, text, key=key, session=session)
-        group.post_key, group.last_posted_at = key, now
+        post_episode(runtime, section, session, group, key, now, firing_alerts)
     elif kind == RESOLVED:
         priority = section.priorities.get(group.priority)
         if group.post_key and (priority is None or priority.send_resolved):
@@ -532,6 +528,28 @@ def _post(
         key = f"alarm-{group.id}-n{group.notifications}"
         chat.post(group.channel, text, key=key, thread_ref=group.post_key, session=session)
         group.last_posted_at = now
+
+
+def post_episode(
+    runtime: Runtime,
+    section: AlarmsSection,
+    session: Session,
+    group: Alarm,
+    key: str,
+    now: datetime,
+    firing: Sequence[AlertLike] | None = None,
+) -> None:
+    """The alarm's top-level post for its episode, under ``key``; the thread from now on.
+
+    ``key`` is ``alarm-<id>-<episode>``, with ``-<priority>`` once the episode escalated.
+    ``firing`` are the alarm's firing alerts when the caller knows them; otherwise they are
+    read from the database.
+    """
+    if firing is None:
+        firing = session.connection().execute(_FIRING_ALERTS, {"group_id": group.id}).all()
+    text = render.fired_post(runtime, group, render.digest(firing, section.show_labels))
+    runtime.chat.post(group.channel, text, key=key, session=session)
+    group.post_key, group.last_posted_at = key, now
 
 
 def _fired_within(connection: Connection, group_id: int, since: datetime) -> int:

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, select
 
-from plugins.alarms import render
-from plugins.alarms.ingest import ESCALATED, FIRING_ALERTS
+from plugins.alarms.ingest import ESCALATED, post_episode
 from plugins.alarms.models import FIRING, AlarmEvent, AlarmGroup
 from plugins.alarms.paging import CHAT_SOURCE
 from plugins.alarms.settings import section_of
@@ -36,13 +35,8 @@ def catch_up(runtime: Runtime, session: Session, group: AlarmGroup, now: datetim
         return
     base = f"alarm-{group.id}-{group.episode}"
     key = f"{base}-{group.priority}" if _escalated(session, group) else base
-    if group.post_key == key:
-        return
-    firing = session.connection().execute(FIRING_ALERTS, {"group_id": group.id}).all()
-    shown = render.digest(firing, section_of(runtime).show_labels)
-    text = render.fired_post(runtime, group, shown)
-    if runtime.chat.post(group.channel, text, key=key, session=session):
-        group.post_key, group.last_posted_at = key, now
+    if group.post_key != key:
+        post_episode(runtime, section_of(runtime), session, group, key, now)
 
 
 def _escalated(session: Session, group: AlarmGroup) -> bool:
